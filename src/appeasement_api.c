@@ -1,0 +1,92 @@
+/*-------------------------------------------------------------------------
+ *
+ * appeasement_api.c
+ *	  SQL-callable entry points of appeasements (SPEC section 4):
+ *
+ *	  appeasement.create_appeasement(request jsonb) returns jsonb
+ *	  appeasement.create_appeasement(order_id text, line_number integer,
+ *			amount numeric, reason text, reason_description text,
+ *			"user" text) returns jsonb
+ *
+ * Both check the request, create the credit note under the order's row
+ * lock (refund_engine.c), append the refund.created event, and return the
+ * refund document.  All of it happens in the caller's transaction: an
+ * error anywhere leaves nothing behind.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "events.h"
+#include "refund.h"
+
+/* Creates the credit note and its event; returns the document in the caller's context. */
+static Jsonb *
+Appease(RefundRequest *request)
+{
+	CreditNote *note;
+	Jsonb	   *document;
+	Jsonb	   *result;
+
+	SPI_connect();
+	note = CreateCreditNote(request);
+	document = RefundDocument(note);
+	(void) RefundEventAppend("refund.created", note->number, document);
+	result = SPI_palloc(VARSIZE(document));
+	memcpy(result, document, VARSIZE(document));
+	SPI_finish();
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(create_appeasement);
+Datum
+create_appeasement(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_JSONB_P(Appease(ParseRefundRequest(PG_GETARG_JSONB_P(0))));
+}
+
+static char *
+RequiredText(FunctionCallInfo fcinfo, int arg, const char *name)
+{
+	char	   *value = text_to_cstring(PG_GETARG_TEXT_PP(arg));
+	bool		blank = true;
+
+	for (char *c = value; *c; c++)
+		if (!isspace((unsigned char) *c))
+			blank = false;
+	if (blank)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be blank", name)));
+	return value;
+}
+
+PG_FUNCTION_INFO_V1(create_appeasement_line);
+Datum
+create_appeasement_line(PG_FUNCTION_ARGS)
+{
+	RefundRequest *request = palloc0(sizeof(RefundRequest));
+	RefundLineRequest *line = palloc0(sizeof(RefundLineRequest));
+
+	request->order_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	request->user = RequiredText(fcinfo, 5, "user");
+	request->custom_attributes = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+																	CStringGetDatum("[]")));
+	request->nlines = 1;
+	request->lines = line;
+	line->path = "";
+	line->line_number = PG_GETARG_INT32(1);
+	line->amount_text = DatumGetCString(DirectFunctionCall1(numeric_out, PG_GETARG_DATUM(2)));
+	line->reason = RequiredText(fcinfo, 3, "reason");
+	line->reason_description = RequiredText(fcinfo, 4, "reason_description");
+
+	PG_RETURN_JSONB_P(Appease(request));
+}

@@ -1,0 +1,127 @@
+/*-------------------------------------------------------------------------
+ *
+ * refund.h
+ *	  A refund request, the state it is checked against, and the credit
+ *	  note it becomes.
+ *
+ * refund_request.c reads a request, refund_engine.c checks it against the
+ * order under the order's row lock and writes the credit note, and
+ * refund_document.c turns the credit note into the refund document that
+ * is returned and published.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef APPEASEMENT_REFUND_H
+#define APPEASEMENT_REFUND_H
+
+#include "postgres.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#include "tax.h"
+
+/* Most lines one request may refund. */
+#define REFUND_MAX_LINES	1000
+
+/* One line of a request, as given; amounts are parsed once the currency is known. */
+typedef struct RefundLineRequest
+{
+	const char *path;			/* "lines[0]", for messages */
+	int32		line_number;
+	char	   *order_item_id;	/* the request's "id", or NULL */
+	char	   *amount_text;	/* exactly one of amount_text and percent_text */
+	char	   *percent_text;
+	char	   *reason;
+	char	   *reason_description;
+} RefundLineRequest;
+
+typedef struct RefundRequest
+{
+	char	   *order_id;
+	char	   *sales_channel_id;	/* NULL: the order's */
+	char	   *user;
+	bool		has_requested_at;
+	TimestampTz requested_at;	/* the request's credit_note_date */
+	Jsonb	   *custom_attributes;	/* an array, [] when absent */
+	int			nlines;
+	RefundLineRequest *lines;
+} RefundRequest;
+
+/* The order as locked for the refund. */
+typedef struct RefundOrder
+{
+	char	   *order_id;
+	char	   *sales_channel_id;
+	char	   *store_id;
+	char	   *currency;
+	int			exponent;
+	int64		captured;
+	int64		refunded;
+} RefundOrder;
+
+typedef struct RefundPayment
+{
+	char	   *payment_id;
+	char	   *method;
+	int64		captured;
+	int64		refunded;
+	int64		taken;			/* allocated to this credit note */
+} RefundPayment;
+
+/* The part of a credit-note line paid back to one payment. */
+typedef struct RefundAllocation
+{
+	int			payment;		/* index into the payments */
+	int64		gross;
+	int64		tax[TAX_MAX_COMPONENTS];
+} RefundAllocation;
+
+/* A credit-note line, with the order line's state it was computed from. */
+typedef struct RefundLine
+{
+	RefundLineRequest *request;
+	char	   *order_item_id;
+	int64		line_gross;
+	int64		line_refunded;
+	int			ntaxes;
+	char	   *tax_type[TAX_MAX_COMPONENTS];
+	char	   *tax_rate_text[TAX_MAX_COMPONENTS];
+	int64		tax_rate[TAX_MAX_COMPONENTS];
+	int64		tax_amount[TAX_MAX_COMPONENTS];
+	int64		tax_refunded[TAX_MAX_COMPONENTS];
+
+	/* computed */
+	int64		gross;
+	int64		tax[TAX_MAX_COMPONENTS];
+	int64		vat;
+	int			nallocations;
+	RefundAllocation *allocations;
+} RefundLine;
+
+typedef struct CreditNote
+{
+	RefundRequest *request;
+	RefundOrder order;
+	int			npayments;
+	RefundPayment *payments;
+	RefundLine *lines;			/* request->nlines of them */
+	char	   *number;
+	const char *refund_type;	/* "Appeasement" */
+	const char *status;			/* "RELEASED" */
+	const char *status_reason;	/* "RELEASESUCCESS" */
+	const char *payment_status; /* "REFUNDED" */
+	TimestampTz created_at;
+	int64		gross;
+	int64		vat;
+} CreditNote;
+
+/* refund_request.c */
+extern RefundRequest *ParseRefundRequest(Jsonb *request);
+
+/* refund_engine.c: checks, numbers and writes the credit note; SPI connected. */
+extern CreditNote *CreateCreditNote(RefundRequest *request);
+
+/* refund_document.c */
+extern Jsonb *RefundDocument(CreditNote *note);
+
+#endif							/* APPEASEMENT_REFUND_H */

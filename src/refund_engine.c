@@ -1,0 +1,533 @@
+/*-------------------------------------------------------------------------
+ *
+ * refund_engine.c
+ *	  Checks a refund request against its order and writes the credit note.
+ *
+ * Locks: the order row, FOR UPDATE, before anything about the order is
+ * read.  Every change to an order's lines, payments and totals goes
+ * through that lock (record_capture takes it too), so at READ COMMITTED a
+ * second refund of the same order waits for the first to end and then
+ * reads the committed running totals: the caps hold without serialization
+ * failures and without reading credit-note history.  Refunds of different
+ * orders do not wait for each other.
+ *
+ * Caps, all in minor units:
+ *	- line:		line.refunded + amount <= line.gross
+ *	- order:	order.refunded + credit note <= order.captured
+ *	- payment:	each payment's refunded <= its captured; a line's amount is
+ *				allocated over the payments in position order.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "credit_note_number.h"
+#include "json_fields.h"
+#include "money.h"
+#include "money_sql.h"
+#include "refund.h"
+#include "spi_util.h"
+#include "tax.h"
+
+static SpiStatement lock_order = {
+	"SELECT sales_channel_id, store_id, currency, exponent, captured, refunded"
+	"  FROM appeasement.orders WHERE order_id = $1 FOR UPDATE",
+	1, {TEXTOID}
+};
+
+static SpiStatement order_lines = {
+	"SELECT line_number, order_item_id, gross, refunded, tax_types,"
+	"       tax_rates::pg_catalog.text[], tax_amounts, tax_refunded"
+	"  FROM appeasement.order_lines"
+	" WHERE order_id = $1 AND line_number OPERATOR(pg_catalog.=) ANY ($2)",
+	2, {TEXTOID, INT4ARRAYOID}
+};
+
+static SpiStatement order_payments = {
+	"SELECT payment_id, method, captured, refunded FROM appeasement.payments"
+	" WHERE order_id = $1 ORDER BY position",
+	1, {TEXTOID}
+};
+
+static SpiStatement insert_credit_note = {
+	"INSERT INTO appeasement.issued_credit_notes (credit_note_number, order_id, sales_channel_id,"
+	" refund_type, status, status_reason, created_at, requested_at, \"user\", gross, vat,"
+	" custom_attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	12, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TEXTOID, INT8OID, INT8OID, JSONBOID}
+};
+
+static SpiStatement insert_line = {
+	"WITH l AS (UPDATE appeasement.order_lines SET refunded = refunded + $4, tax_refunded = $8"
+	"            WHERE order_id = $2 AND line_number = $3)"
+	" INSERT INTO appeasement.issued_credit_note_lines (credit_note_number, order_id, line_number,"
+	" gross, tax_amounts, vat, reason, reason_description) VALUES ($1, $2, $3, $4, $5, $6, $7, $9)",
+	9, {TEXTOID, TEXTOID, INT4OID, INT8OID, INT8ARRAYOID, INT8OID, TEXTOID, INT8ARRAYOID, TEXTOID}
+};
+
+static SpiStatement insert_allocation = {
+	"INSERT INTO appeasement.credit_note_allocations (credit_note_number, line_number, payment_id,"
+	" order_id, gross, tax_amounts, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	7, {TEXTOID, INT4OID, TEXTOID, TEXTOID, INT8OID, INT8ARRAYOID, TEXTOID}
+};
+
+static SpiStatement update_payment = {
+	"UPDATE appeasement.payments SET refunded = refunded + $3"
+	" WHERE order_id = $1 AND payment_id = $2",
+	3, {TEXTOID, TEXTOID, INT8OID}
+};
+
+static SpiStatement update_order = {
+	"UPDATE appeasement.orders SET refunded = refunded + $2 WHERE order_id = $1",
+	2, {TEXTOID, INT8OID}
+};
+
+static Datum
+Column(int row, int column, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, isnull);
+}
+
+static char *
+TextColumn(int row, int column)
+{
+	bool		isnull;
+	Datum		d = Column(row, column, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static int64
+Int64Column(int row, int column)
+{
+	bool		isnull;
+
+	return DatumGetInt64(Column(row, column, &isnull));
+}
+
+/* Elements of a one-dimensional array column. */
+static int
+ArrayColumn(int row, int column, Oid elemtype, Datum **elems)
+{
+	bool		isnull;
+	ArrayType  *array = DatumGetArrayTypeP(Column(row, column, &isnull));
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	bool	   *nulls;
+	int			n;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(array, elemtype, typlen, typbyval, typalign, elems, &nulls, &n);
+	if (n > TAX_MAX_COMPONENTS)
+		elog(ERROR, "order line has %d tax components", n);
+	return n;
+}
+
+static Datum
+Int8ArrayDatum(const int64 *values, int n)
+{
+	Datum		datums[TAX_MAX_COMPONENTS];
+
+	for (int i = 0; i < n; i++)
+		datums[i] = Int64GetDatum(values[i]);
+	return PointerGetDatum(construct_array(datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+static void
+LockOrder(CreditNote *note)
+{
+	RefundRequest *request = note->request;
+	Datum		key = CStringGetTextDatum(request->order_id);
+	bool		isnull;
+
+	SpiExecute(&lock_order, &key, NULL, false, 1);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("order \"%s\" does not exist", request->order_id)));
+
+	note->order.order_id = request->order_id;
+	note->order.sales_channel_id = TextColumn(0, 1);
+	note->order.store_id = TextColumn(0, 2);
+	note->order.currency = TextColumn(0, 3);
+	note->order.exponent = DatumGetInt16(Column(0, 4, &isnull));
+	note->order.captured = Int64Column(0, 5);
+	note->order.refunded = Int64Column(0, 6);
+
+	if (request->sales_channel_id != NULL &&
+		strcmp(request->sales_channel_id, note->order.sales_channel_id) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sales_channel_id \"%s\" does not match order \"%s\"",
+						request->sales_channel_id, request->order_id),
+				 errdetail("The order belongs to sales channel \"%s\".",
+						   note->order.sales_channel_id)));
+}
+
+static void
+LoadLine(RefundLine *line, int row)
+{
+	Datum	   *types;
+	Datum	   *rates;
+	Datum	   *amounts;
+	Datum	   *refunded;
+	int			n;
+
+	line->order_item_id = TextColumn(row, 2);
+	line->line_gross = Int64Column(row, 3);
+	line->line_refunded = Int64Column(row, 4);
+	n = ArrayColumn(row, 5, TEXTOID, &types);
+	if (ArrayColumn(row, 6, TEXTOID, &rates) != n ||
+		ArrayColumn(row, 7, INT8OID, &amounts) != n ||
+		ArrayColumn(row, 8, INT8OID, &refunded) != n)
+		elog(ERROR, "tax arrays of an order line differ in length");
+	line->ntaxes = n;
+	for (int j = 0; j < n; j++)
+	{
+		line->tax_type[j] = TextDatumGetCString(types[j]);
+		line->tax_rate_text[j] = TextDatumGetCString(rates[j]);
+		line->tax_rate[j] = ParseRate(line->tax_rate_text[j], strlen(line->tax_rate_text[j]),
+									  "tax rate");
+		line->tax_amount[j] = DatumGetInt64(amounts[j]);
+		line->tax_refunded[j] = DatumGetInt64(refunded[j]);
+	}
+}
+
+/* Reads the requested order lines and checks the request's ids against them. */
+static void
+LoadLines(CreditNote *note)
+{
+	RefundRequest *request = note->request;
+	Datum	   *numbers = palloc(sizeof(Datum) * request->nlines);
+	Datum		args[2];
+
+	for (int i = 0; i < request->nlines; i++)
+		numbers[i] = Int32GetDatum(request->lines[i].line_number);
+	args[0] = CStringGetTextDatum(request->order_id);
+	args[1] = PointerGetDatum(construct_array(numbers, request->nlines, INT4OID, 4, true,
+											  TYPALIGN_INT));
+	SpiExecute(&order_lines, args, NULL, false, 0);
+
+	note->lines = palloc0(sizeof(RefundLine) * request->nlines);
+	for (int i = 0; i < request->nlines; i++)
+	{
+		RefundLine *line = &note->lines[i];
+		int			row = -1;
+
+		line->request = &request->lines[i];
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+
+			if (DatumGetInt32(Column(r, 1, &isnull)) == line->request->line_number)
+				row = r;
+		}
+		if (row < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("line %d of order \"%s\" does not exist",
+							line->request->line_number, request->order_id)));
+		LoadLine(line, row);
+		if (line->request->order_item_id != NULL &&
+			strcmp(line->request->order_item_id, line->order_item_id) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("id \"%s\" does not match line %d of order \"%s\"",
+							line->request->order_item_id, line->request->line_number,
+							request->order_id),
+					 errdetail("The line's order_item_id is \"%s\".", line->order_item_id)));
+	}
+}
+
+/* The gross of each requested line, from its amount or its percent. */
+static void
+ComputeAmounts(CreditNote *note)
+{
+	int			exponent = note->order.exponent;
+
+	note->gross = 0;
+	for (int i = 0; i < note->request->nlines; i++)
+	{
+		RefundLine *line = &note->lines[i];
+		RefundLineRequest *req = line->request;
+
+		if (req->amount_text != NULL)
+		{
+			line->gross = ParseAmount(req->amount_text, strlen(req->amount_text), exponent,
+									  JsonFieldPath(req->path, "amount"));
+			if (line->gross <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("amount of line %d must be greater than zero", req->line_number)));
+		}
+		else
+		{
+			int64		percent = ParseRate(req->percent_text, strlen(req->percent_text),
+											JsonFieldPath(req->path, "percent"));
+
+			if (percent <= 0 || percent > RATE_HUNDRED)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("percent of line %d must be greater than 0 and at most 100",
+								req->line_number)));
+			if (!money_percent_of(line->line_gross, percent, &line->gross))
+				elog(ERROR, "percent of a line out of range");
+			if (line->gross <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("%s %% of line %d is less than one minor unit",
+								req->percent_text, req->line_number)));
+		}
+		note->gross = AddAmounts(note->gross, line->gross, "credit note gross");
+	}
+}
+
+static void
+CheckCaps(CreditNote *note)
+{
+	RefundOrder *order = &note->order;
+
+	if (order->captured == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("order \"%s\" has no captured payment", order->order_id),
+				 errhint("Money goes back only once the payment provider has captured it; record it with record_capture.")));
+
+	for (int i = 0; i < note->request->nlines; i++)
+	{
+		RefundLine *line = &note->lines[i];
+		int64		refundable = line->line_gross - line->line_refunded;
+
+		if (line->gross > refundable)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("amount %s exceeds the refundable balance of line %d of order \"%s\"",
+							FormatAmount(line->gross, order->exponent),
+							line->request->line_number, order->order_id),
+					 errdetail("The line's refundable balance is %s %s.",
+							   FormatAmount(refundable, order->exponent), order->currency)));
+	}
+
+	if (note->gross > order->captured - order->refunded)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("credit note of %s exceeds the refundable balance of order \"%s\"",
+						FormatAmount(note->gross, order->exponent), order->order_id),
+				 errdetail("The order's refundable balance is %s %s (captured %s, refunded %s).",
+						   FormatAmount(order->captured - order->refunded, order->exponent),
+						   order->currency,
+						   FormatAmount(order->captured, order->exponent),
+						   FormatAmount(order->refunded, order->exponent))));
+}
+
+static void
+LoadPayments(CreditNote *note)
+{
+	Datum		key = CStringGetTextDatum(note->order.order_id);
+
+	SpiExecute(&order_payments, &key, NULL, false, 0);
+	note->npayments = SPI_processed;
+	note->payments = palloc0(sizeof(RefundPayment) * Max(note->npayments, 1));
+	for (int i = 0; i < note->npayments; i++)
+	{
+		RefundPayment *payment = &note->payments[i];
+
+		payment->payment_id = TextColumn(i, 1);
+		payment->method = TextColumn(i, 2);
+		payment->captured = Int64Column(i, 3);
+		payment->refunded = Int64Column(i, 4);
+		payment->taken = 0;
+	}
+}
+
+/*
+ * Allocates each line's gross over the payments in position order, never
+ * above a payment's captured minus refunded amount, and splits the line's
+ * tax exactly over its allocations.
+ */
+static void
+Allocate(CreditNote *note)
+{
+	for (int i = 0; i < note->request->nlines; i++)
+	{
+		RefundLine *line = &note->lines[i];
+		int64		left = line->gross;
+		int64	   *part_gross;
+		int64	   *part_tax;
+
+		line->allocations = palloc0(sizeof(RefundAllocation) * Max(note->npayments, 1));
+		line->nallocations = 0;
+		for (int p = 0; p < note->npayments && left > 0; p++)
+		{
+			RefundPayment *payment = &note->payments[p];
+			int64		available = payment->captured - payment->refunded - payment->taken;
+			int64		take = Min(available, left);
+
+			if (take <= 0)
+				continue;
+			line->allocations[line->nallocations].payment = p;
+			line->allocations[line->nallocations].gross = take;
+			line->nallocations++;
+			payment->taken += take;
+			left -= take;
+		}
+		if (left > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("line %d exceeds the refundable balance of the payments of order \"%s\"",
+							line->request->line_number, note->order.order_id),
+					 errdetail("The payments can refund %s %s less than requested.",
+							   FormatAmount(left, note->order.exponent), note->order.currency)));
+
+		part_gross = palloc(sizeof(int64) * Max(line->nallocations, 1));
+		part_tax = palloc(sizeof(int64) * Max(line->nallocations * line->ntaxes, 1));
+		for (int a = 0; a < line->nallocations; a++)
+			part_gross[a] = line->allocations[a].gross;
+		if (!tax_split(line->gross, line->ntaxes, line->tax, line->nallocations, part_gross,
+					   part_tax))
+			elog(ERROR, "could not split the tax of line %d over its payments",
+				 line->request->line_number);
+		for (int a = 0; a < line->nallocations; a++)
+			for (int j = 0; j < line->ntaxes; j++)
+				line->allocations[a].tax[j] = part_tax[a * line->ntaxes + j];
+	}
+}
+
+static void
+ComputeTaxes(CreditNote *note)
+{
+	note->vat = 0;
+	for (int i = 0; i < note->request->nlines; i++)
+	{
+		RefundLine *line = &note->lines[i];
+		TaxLine		state;
+
+		state.gross = line->line_gross;
+		state.refunded = line->line_refunded;
+		state.ncomponents = line->ntaxes;
+		state.component = line->tax_amount;
+		state.component_refunded = line->tax_refunded;
+		if (!tax_apportion_refund(&state, line->gross, line->tax))
+			elog(ERROR, "tax state of line %d of order \"%s\" is inconsistent",
+				 line->request->line_number, note->order.order_id);
+		line->vat = 0;
+		for (int j = 0; j < line->ntaxes; j++)
+			line->vat += line->tax[j];
+		note->vat += line->vat;
+	}
+}
+
+static void
+WriteCreditNote(CreditNote *note)
+{
+	RefundRequest *request = note->request;
+	Datum		number = CStringGetTextDatum(note->number);
+	Datum		order_id = CStringGetTextDatum(note->order.order_id);
+
+	{
+		Datum		values[12];
+		char		nulls[13] = "            ";
+
+		values[0] = number;
+		values[1] = order_id;
+		values[2] = CStringGetTextDatum(note->order.sales_channel_id);
+		values[3] = CStringGetTextDatum(note->refund_type);
+		values[4] = CStringGetTextDatum(note->status);
+		values[5] = CStringGetTextDatum(note->status_reason);
+		values[6] = TimestampTzGetDatum(note->created_at);
+		values[7] = TimestampTzGetDatum(request->requested_at);
+		if (!request->has_requested_at)
+			nulls[7] = 'n';
+		values[8] = CStringGetTextDatum(request->user);
+		values[9] = Int64GetDatum(note->gross);
+		values[10] = Int64GetDatum(note->vat);
+		values[11] = JsonbPGetDatum(request->custom_attributes);
+		SpiExecute(&insert_credit_note, values, nulls, false, 0);
+	}
+
+	for (int i = 0; i < request->nlines; i++)
+	{
+		RefundLine *line = &note->lines[i];
+		int64		cumulative[TAX_MAX_COMPONENTS];
+		Datum		values[9];
+
+		for (int j = 0; j < line->ntaxes; j++)
+			cumulative[j] = line->tax_refunded[j] + line->tax[j];
+		values[0] = number;
+		values[1] = order_id;
+		values[2] = Int32GetDatum(line->request->line_number);
+		values[3] = Int64GetDatum(line->gross);
+		values[4] = Int8ArrayDatum(line->tax, line->ntaxes);
+		values[5] = Int64GetDatum(line->vat);
+		values[6] = CStringGetTextDatum(line->request->reason);
+		values[7] = Int8ArrayDatum(cumulative, line->ntaxes);
+		values[8] = CStringGetTextDatum(line->request->reason_description);
+		SpiExecute(&insert_line, values, NULL, false, 0);
+
+		for (int a = 0; a < line->nallocations; a++)
+		{
+			RefundAllocation *alloc = &line->allocations[a];
+			Datum		avalues[7];
+
+			avalues[0] = number;
+			avalues[1] = Int32GetDatum(line->request->line_number);
+			avalues[2] = CStringGetTextDatum(note->payments[alloc->payment].payment_id);
+			avalues[3] = order_id;
+			avalues[4] = Int64GetDatum(alloc->gross);
+			avalues[5] = Int8ArrayDatum(alloc->tax, line->ntaxes);
+			avalues[6] = CStringGetTextDatum(note->payment_status);
+			SpiExecute(&insert_allocation, avalues, NULL, false, 0);
+		}
+	}
+
+	for (int p = 0; p < note->npayments; p++)
+	{
+		RefundPayment *payment = &note->payments[p];
+		Datum		values[3];
+
+		if (payment->taken == 0)
+			continue;
+		values[0] = order_id;
+		values[1] = CStringGetTextDatum(payment->payment_id);
+		values[2] = Int64GetDatum(payment->taken);
+		SpiExecute(&update_payment, values, NULL, false, 0);
+	}
+
+	{
+		Datum		values[2] = {order_id, Int64GetDatum(note->gross)};
+
+		SpiExecute(&update_order, values, NULL, false, 0);
+	}
+}
+
+CreditNote *
+CreateCreditNote(RefundRequest *request)
+{
+	CreditNote *note = palloc0(sizeof(CreditNote));
+
+	note->request = request;
+	note->refund_type = "Appeasement";
+	note->status = "RELEASED";
+	note->status_reason = "RELEASESUCCESS";
+	note->payment_status = "REFUNDED";
+	note->created_at = GetCurrentTransactionStartTimestamp();
+
+	LockOrder(note);
+	LoadLines(note);
+	ComputeAmounts(note);
+	CheckCaps(note);
+	LoadPayments(note);
+	ComputeTaxes(note);
+	Allocate(note);
+	note->number = NextCreditNoteNumber(note->order.sales_channel_id);
+	WriteCreditNote(note);
+	return note;
+}

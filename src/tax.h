@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * tax.h
+ *	  Exact apportionment of a line's recorded tax over the refunds of
+ *	  that line, and of one refund over several payments.
+ *
+ * Free of PostgreSQL headers, like money.h.  The rules (SPEC section 2):
+ *
+ *	- each tax component is refunded in proportion to the line's own
+ *	  recorded component amount, cumulatively: after every refund, the
+ *	  cumulative refunded amount of a component differs from
+ *	  component * cumulative_gross / line_gross by less than one minor unit;
+ *	- a line refunded in full has refunded exactly its recorded components;
+ *	- in every refund, each component is >= 0 and their sum is <= the
+ *	  refunded gross (so net = gross - sum is >= 0).
+ *
+ * The cumulative value of each component is chosen, per refund, as the
+ * exact proportional value rounded half away from zero, then moved to the
+ * other neighbouring integer where needed so that the cumulative tax never
+ * exceeds the cumulative gross and the cumulative net never exceeds the
+ * line's net.  Both bounds are met by the exact values, so an integer
+ * choice within one unit always exists.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef APPEASEMENT_TAX_H
+#define APPEASEMENT_TAX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Most tax components a line may carry (US state + county + city + ...). */
+#define TAX_MAX_COMPONENTS	16
+
+/*
+ * A line as far as its tax is concerned, before a refund.
+ *
+ * gross:	the line's gross amount (> 0 for a refund to be possible)
+ * refunded:	cumulative gross refunded so far (0 <= refunded <= gross)
+ * ncomponents:	number of tax components (0 .. TAX_MAX_COMPONENTS)
+ * component:	recorded tax amount per component (>= 0, sum <= gross)
+ * component_refunded:	cumulative refunded tax per component
+ */
+typedef struct TaxLine
+{
+	int64_t		gross;
+	int64_t		refunded;
+	int			ncomponents;
+	const int64_t *component;
+	const int64_t *component_refunded;
+} TaxLine;
+
+/*
+ * Tax of refunding `amount` more of the line (0 < amount <= gross -
+ * refunded): writes the refunded amount of each component into out[].
+ * Returns false, writing nothing meaningful, when the line's state is
+ * inconsistent (bad arguments, or a cumulative state no sequence of calls
+ * to this function could have produced and from which the rules cannot be
+ * met).
+ */
+extern bool tax_apportion_refund(const TaxLine *line, int64_t amount, int64_t *out);
+
+/*
+ * Splits one refund (gross, with its components tax[0..ncomponents-1])
+ * over nparts allocations whose grosses part_gross[] add up to gross.
+ * Writes part i's component j into out[i * ncomponents + j].  Each part
+ * obeys the per-refund rules above, and the parts add up exactly to the
+ * refund's components.  Returns false on inconsistent arguments.
+ */
+extern bool tax_split(int64_t gross, int ncomponents, const int64_t *tax,
+					  int nparts, const int64_t *part_gross, int64_t *out);
+
+#endif							/* APPEASEMENT_TAX_H */
