@@ -172,6 +172,12 @@ INSERT INTO @extschema@.publisher_state (last_event_id) VALUES (0);
 COMMENT ON TABLE @extschema@.publisher_state IS
 'the last event the publisher worker has notified, moved in the same transaction as its notifications';
 
+CREATE TABLE @extschema@.refund_events_sent_inline (
+	event_id		bigint PRIMARY KEY
+);
+COMMENT ON TABLE @extschema@.refund_events_sent_inline IS
+'events of the publisher''s database that their own transaction notified (notify_mode inline); the publisher skips them';
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.orders', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.order_lines', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.payments', '');
@@ -182,6 +188,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.issued_credit_note_lines
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.credit_note_allocations', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.refund_events', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.publisher_state', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.refund_events_sent_inline', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.credit_note_number_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.refund_events_event_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.credit_note_series_key_seq', '');
@@ -268,7 +275,7 @@ COMMENT ON FUNCTION @extschema@.set_credit_note_series(text, text, bigint, boole
 CREATE FUNCTION @extschema@.refund_events_after(last_event_id bigint, max_rows integer DEFAULT 1000)
 RETURNS SETOF @extschema@.refund_events
 AS 'MODULE_PATHNAME', 'refund_events_after'
-LANGUAGE C STRICT STABLE;
+LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION @extschema@.refund_events_after(bigint, integer) IS
 'committed refund events after an event id, in event_id order, for a listener catching up';
 
