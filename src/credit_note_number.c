@@ -36,18 +36,7 @@
 #include "credit_note_number.h"
 #include "spi_util.h"
 
-/* Prefix of the default series, shared by channels without one. */
-#define DEFAULT_PREFIX		"CN"
 #define PREFIX_MAX_LENGTH	32
-
-static SpiStatement series_of_channel = {
-	"SELECT coalesce(s.prefix, '" DEFAULT_PREFIX "'),"
-	"       coalesce(s.counter, 'appeasement.credit_note_number_seq'::pg_catalog.regclass)::pg_catalog.oid,"
-	"       coalesce(s.gapless, false)"
-	"  FROM (VALUES (1)) AS one LEFT JOIN appeasement.credit_note_series s"
-	"    ON s.sales_channel_id = $1",
-	1, {TEXTOID}
-};
 
 static SpiStatement take_gapless_number = {
 	"UPDATE appeasement.credit_note_series SET next_value = next_value + 1"
@@ -98,28 +87,16 @@ static SpiStatement restart_counter = {
 };
 
 char *
-NextCreditNoteNumber(const char *sales_channel_id)
+TakeCreditNoteNumber(const char *sales_channel_id, const char *prefix, Oid counter,
+					 bool gapless)
 {
-	Datum		channel = CStringGetTextDatum(sales_channel_id);
-	HeapTuple	row;
-	TupleDesc	desc;
-	bool		isnull;
-	char	   *prefix;
-	Oid			counter;
-	bool		gapless;
 	int64		value;
-
-	SpiExecute(&series_of_channel, &channel, NULL, true, 1);
-	if (SPI_processed != 1)
-		elog(ERROR, "credit-note series lookup returned %lu rows", (unsigned long) SPI_processed);
-	row = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	prefix = TextDatumGetCString(SPI_getbinval(row, desc, 1, &isnull));
-	counter = DatumGetObjectId(SPI_getbinval(row, desc, 2, &isnull));
-	gapless = DatumGetBool(SPI_getbinval(row, desc, 3, &isnull));
 
 	if (gapless)
 	{
+		Datum		channel = CStringGetTextDatum(sales_channel_id);
+		bool		isnull;
+
 		SpiExecute(&take_gapless_number, &channel, NULL, false, 0);
 		if (SPI_processed != 1)
 			elog(ERROR, "gapless series of channel \"%s\" vanished", sales_channel_id);
@@ -152,10 +129,10 @@ ValidatePrefix(const char *prefix)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("prefix \"%s\" must not end with a digit", prefix),
 				 errdetail("A number is the prefix followed by the counter; a trailing digit would make numbers ambiguous.")));
-	if (strcmp(prefix, DEFAULT_PREFIX) == 0)
+	if (strcmp(prefix, CREDIT_NOTE_DEFAULT_PREFIX) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("prefix \"%s\" is reserved for the default series", DEFAULT_PREFIX)));
+				 errmsg("prefix \"%s\" is reserved for the default series", CREDIT_NOTE_DEFAULT_PREFIX)));
 }
 
 /*

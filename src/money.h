@@ -98,7 +98,10 @@ extern bool money_muldiv_round(int64_t a, int64_t b, int64_t c, int64_t *result)
  */
 extern MoneyStatus rate_parse(const char *text, size_t len, int64_t *rate);
 
-/* Writes a rate without trailing zeros ("20", "8.25", "0.5") into buf. */
+/*
+ * Writes a rate without trailing zeros ("20", "8.25", "0.5") into buf,
+ * which must hold MONEY_FORMAT_BUFLEN bytes.  Returns the length written.
+ */
 extern size_t rate_format(int64_t rate, char *buf);
 
 /*

@@ -80,7 +80,7 @@ NumericToMinor(Datum numeric, int exponent, const char *field)
 		case MONEY_SYNTAX:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s is not a valid amount: %s", field, text)));
+					 errmsg("invalid %s: %s", field, text)));
 			break;
 	}
 	return 0;					/* keep compiler quiet */

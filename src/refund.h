@@ -105,6 +105,9 @@ typedef struct CreditNote
 	int			npayments;
 	RefundPayment *payments;
 	RefundLine *lines;			/* request->nlines of them */
+	char	   *series_prefix;	/* credit-note series of the order's channel */
+	Oid			series_counter;
+	bool		series_gapless;
 	char	   *number;
 	const char *refund_type;	/* "Appeasement" */
 	const char *status;			/* "RELEASED" */

@@ -37,8 +37,11 @@
 #include "tax.h"
 
 static SpiStatement lock_order = {
-	"SELECT sales_channel_id, store_id, currency, exponent, captured, refunded"
-	"  FROM appeasement.orders WHERE order_id = $1 FOR UPDATE",
+	"SELECT o.sales_channel_id, o.store_id, o.currency, o.exponent, o.captured, o.refunded, "
+	CREDIT_NOTE_SERIES_COLUMNS
+	"  FROM appeasement.orders o"
+	"  LEFT JOIN appeasement.credit_note_series s ON s.sales_channel_id = o.sales_channel_id"
+	" WHERE o.order_id = $1 FOR UPDATE OF o",
 	1, {TEXTOID}
 };
 
@@ -56,12 +59,17 @@ static SpiStatement order_payments = {
 	1, {TEXTOID}
 };
 
+/* The credit note, with the order's and the payments' running totals. */
 static SpiStatement insert_credit_note = {
-	"INSERT INTO appeasement.issued_credit_notes (credit_note_number, order_id, sales_channel_id,"
+	"WITH o AS (UPDATE appeasement.orders SET refunded = refunded + $10 WHERE order_id = $2),"
+	"     p AS (UPDATE appeasement.payments p SET refunded = p.refunded + t.taken"
+	"             FROM pg_catalog.unnest($13::pg_catalog.text[], $14::pg_catalog.int8[]) AS t(payment_id, taken)"
+	"            WHERE p.order_id = $2 AND p.payment_id = t.payment_id)"
+	" INSERT INTO appeasement.issued_credit_notes (credit_note_number, order_id, sales_channel_id,"
 	" refund_type, status, status_reason, created_at, requested_at, \"user\", gross, vat,"
 	" custom_attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-	12, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-	TEXTOID, INT8OID, INT8OID, JSONBOID}
+	14, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TEXTOID, INT8OID, INT8OID, JSONBOID, TEXTARRAYOID, INT8ARRAYOID}
 };
 
 static SpiStatement insert_line = {
@@ -76,17 +84,6 @@ static SpiStatement insert_allocation = {
 	"INSERT INTO appeasement.credit_note_allocations (credit_note_number, line_number, payment_id,"
 	" order_id, gross, tax_amounts, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 	7, {TEXTOID, INT4OID, TEXTOID, TEXTOID, INT8OID, INT8ARRAYOID, TEXTOID}
-};
-
-static SpiStatement update_payment = {
-	"UPDATE appeasement.payments SET refunded = refunded + $3"
-	" WHERE order_id = $1 AND payment_id = $2",
-	3, {TEXTOID, TEXTOID, INT8OID}
-};
-
-static SpiStatement update_order = {
-	"UPDATE appeasement.orders SET refunded = refunded + $2 WHERE order_id = $1",
-	2, {TEXTOID, INT8OID}
 };
 
 static Datum
@@ -161,6 +158,9 @@ LockOrder(CreditNote *note)
 	note->order.exponent = DatumGetInt16(Column(0, 4, &isnull));
 	note->order.captured = Int64Column(0, 5);
 	note->order.refunded = Int64Column(0, 6);
+	note->series_prefix = TextColumn(0, 7);
+	note->series_counter = DatumGetObjectId(Column(0, 8, &isnull));
+	note->series_gapless = DatumGetBool(Column(0, 9, &isnull));
 
 	if (request->sales_channel_id != NULL &&
 		strcmp(request->sales_channel_id, note->order.sales_channel_id) != 0)
@@ -433,8 +433,20 @@ WriteCreditNote(CreditNote *note)
 	Datum		order_id = CStringGetTextDatum(note->order.order_id);
 
 	{
-		Datum		values[12];
-		char		nulls[13] = "            ";
+		Datum		values[14];
+		char		nulls[15] = "              ";
+		Datum	   *payment_ids = palloc(sizeof(Datum) * Max(note->npayments, 1));
+		Datum	   *taken = palloc(sizeof(Datum) * Max(note->npayments, 1));
+		int			ntaken = 0;
+
+		for (int p = 0; p < note->npayments; p++)
+		{
+			if (note->payments[p].taken == 0)
+				continue;
+			payment_ids[ntaken] = CStringGetTextDatum(note->payments[p].payment_id);
+			taken[ntaken] = Int64GetDatum(note->payments[p].taken);
+			ntaken++;
+		}
 
 		values[0] = number;
 		values[1] = order_id;
@@ -450,6 +462,10 @@ WriteCreditNote(CreditNote *note)
 		values[9] = Int64GetDatum(note->gross);
 		values[10] = Int64GetDatum(note->vat);
 		values[11] = JsonbPGetDatum(request->custom_attributes);
+		values[12] = PointerGetDatum(construct_array(payment_ids, ntaken, TEXTOID, -1, false,
+													 TYPALIGN_INT));
+		values[13] = PointerGetDatum(construct_array(taken, ntaken, INT8OID, 8, FLOAT8PASSBYVAL,
+													 TYPALIGN_DOUBLE));
 		SpiExecute(&insert_credit_note, values, nulls, false, 0);
 	}
 
@@ -487,25 +503,6 @@ WriteCreditNote(CreditNote *note)
 			SpiExecute(&insert_allocation, avalues, NULL, false, 0);
 		}
 	}
-
-	for (int p = 0; p < note->npayments; p++)
-	{
-		RefundPayment *payment = &note->payments[p];
-		Datum		values[3];
-
-		if (payment->taken == 0)
-			continue;
-		values[0] = order_id;
-		values[1] = CStringGetTextDatum(payment->payment_id);
-		values[2] = Int64GetDatum(payment->taken);
-		SpiExecute(&update_payment, values, NULL, false, 0);
-	}
-
-	{
-		Datum		values[2] = {order_id, Int64GetDatum(note->gross)};
-
-		SpiExecute(&update_order, values, NULL, false, 0);
-	}
 }
 
 CreditNote *
@@ -527,7 +524,8 @@ CreateCreditNote(RefundRequest *request)
 	LoadPayments(note);
 	ComputeTaxes(note);
 	Allocate(note);
-	note->number = NextCreditNoteNumber(note->order.sales_channel_id);
+	note->number = TakeCreditNoteNumber(note->order.sales_channel_id, note->series_prefix,
+										note->series_counter, note->series_gapless);
 	WriteCreditNote(note);
 	return note;
 }

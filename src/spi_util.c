@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
 
 #include "spi_util.h"
 
@@ -19,7 +20,13 @@ SpiExecute(SpiStatement *stmt, Datum *values, const char *nulls,
 
 	if (stmt->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(stmt->sql, stmt->nargs, stmt->argtypes);
+		/*
+		 * A generic plan: every statement here is a key lookup or a write
+		 * by key, whose plan does not depend on the values, so planning
+		 * again for each call would be pure overhead.
+		 */
+		SPIPlanPtr	plan = SPI_prepare_cursor(stmt->sql, stmt->nargs, stmt->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",

@@ -14,12 +14,16 @@
  *	- in every refund, each component is >= 0 and their sum is <= the
  *	  refunded gross (so net = gross - sum is >= 0).
  *
- * The cumulative value of each component is chosen, per refund, as the
- * exact proportional value rounded half away from zero, then moved to the
- * other neighbouring integer where needed so that the cumulative tax never
- * exceeds the cumulative gross and the cumulative net never exceeds the
- * line's net.  Both bounds are met by the exact values, so an integer
- * choice within one unit always exists.
+ * The line's net (gross minus all components) is kept within one unit of
+ * its proportional value too.  Per refund, each cumulative value is the
+ * exact proportional value rounded half away from zero, moved to the other
+ * neighbouring integer where needed for the values to add up to the
+ * cumulative gross, unless that choice could leave some later refund
+ * without a valid answer; then the units go to the shares whose exact
+ * values reach their next integer first, a choice that always keeps every
+ * later refund possible (tax.c gives the argument).  Rounding the
+ * components alone is not enough: a line of gross 10 with four components
+ * of 2, refunded 2 then 3, would need 4 units of tax in a refund of 3.
  *
  *-------------------------------------------------------------------------
  */
