@@ -24,9 +24,11 @@ CREATE TABLE @extschema@.orders (
 	ordered_at		timestamptz NOT NULL,
 	registered_at	timestamptz NOT NULL DEFAULT now(),
 	registration	jsonb NOT NULL,
-	gross			bigint NOT NULL CHECK (gross >= 0),
-	captured		bigint NOT NULL DEFAULT 0 CHECK (captured >= 0),
-	refunded		bigint NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= captured)
+	gross			bigint NOT NULL,
+	captured		bigint NOT NULL DEFAULT 0,
+	refunded		bigint NOT NULL DEFAULT 0,
+	CONSTRAINT order_amounts CHECK (gross >= 0 AND captured >= 0 AND refunded >= 0
+									AND refunded <= captured)
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE @extschema@.orders IS
 'orders registered by the OMS, with running totals of captured and refunded minor units';
@@ -35,17 +37,19 @@ CREATE TABLE @extschema@.order_lines (
 	order_id		text NOT NULL REFERENCES @extschema@.orders,
 	line_number		integer NOT NULL,
 	order_item_id	text NOT NULL,
-	kind			text NOT NULL CHECK (kind IN ('product', 'virtual', 'shipping')),
+	kind			text NOT NULL,
 	sku				text,
-	quantity		integer NOT NULL CHECK (quantity >= 1),
-	gross			bigint NOT NULL CHECK (gross >= 0),
+	quantity		integer NOT NULL,
+	gross			bigint NOT NULL,
 	tax_types		text[] NOT NULL,
 	tax_rates		numeric[] NOT NULL,
 	tax_amounts		bigint[] NOT NULL,
 	tax_refunded	bigint[] NOT NULL,
-	refunded		bigint NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= gross),
+	refunded		bigint NOT NULL DEFAULT 0,
 	PRIMARY KEY (order_id, line_number),
-	UNIQUE (order_id, order_item_id)
+	UNIQUE (order_id, order_item_id),
+	CONSTRAINT order_line_values CHECK (kind IN ('product', 'virtual', 'shipping') AND quantity >= 1
+										AND gross >= 0 AND refunded >= 0 AND refunded <= gross)
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE @extschema@.order_lines IS
 'order lines with their tax components and running refunded totals (gross and per component)';
@@ -57,11 +61,13 @@ CREATE TABLE @extschema@.payments (
 	method			text,
 	psp				text,
 	psp_reference	text,
-	amount			bigint NOT NULL CHECK (amount >= 0),
-	captured		bigint NOT NULL CHECK (captured >= 0 AND captured <= amount),
-	refunded		bigint NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= captured),
+	amount			bigint NOT NULL,
+	captured		bigint NOT NULL,
+	refunded		bigint NOT NULL DEFAULT 0,
 	PRIMARY KEY (order_id, payment_id),
-	UNIQUE (order_id, position)
+	UNIQUE (order_id, position),
+	CONSTRAINT payment_amounts CHECK (amount >= 0 AND captured >= 0 AND captured <= amount
+									  AND refunded >= 0 AND refunded <= captured)
 ) WITH (fillfactor = 80);
 COMMENT ON TABLE @extschema@.payments IS
 'payments of an order, refunded in position order, with running captured and refunded totals';
@@ -111,9 +117,10 @@ CREATE TABLE @extschema@.issued_credit_notes (
 	created_at		timestamptz NOT NULL,
 	requested_at	timestamptz,
 	"user"			text NOT NULL,
-	gross			bigint NOT NULL CHECK (gross > 0),
-	vat				bigint NOT NULL CHECK (vat >= 0 AND vat <= gross),
-	custom_attributes jsonb NOT NULL
+	gross			bigint NOT NULL,
+	vat				bigint NOT NULL,
+	custom_attributes jsonb NOT NULL,
+	CONSTRAINT credit_note_amounts CHECK (gross > 0 AND vat >= 0 AND vat <= gross)
 );
 CREATE INDEX ON @extschema@.issued_credit_notes (order_id);
 COMMENT ON TABLE @extschema@.issued_credit_notes IS
@@ -123,12 +130,13 @@ CREATE TABLE @extschema@.issued_credit_note_lines (
 	credit_note_number text NOT NULL,
 	line_number		integer NOT NULL,
 	order_id		text NOT NULL,
-	gross			bigint NOT NULL CHECK (gross > 0),
+	gross			bigint NOT NULL,
 	tax_amounts		bigint[] NOT NULL,
-	vat				bigint NOT NULL CHECK (vat >= 0 AND vat <= gross),
+	vat				bigint NOT NULL,
 	reason			text NOT NULL,
 	reason_description text NOT NULL,
-	PRIMARY KEY (credit_note_number, line_number)
+	PRIMARY KEY (credit_note_number, line_number),
+	CONSTRAINT credit_note_line_amounts CHECK (gross > 0 AND vat >= 0 AND vat <= gross)
 );
 COMMENT ON TABLE @extschema@.issued_credit_note_lines IS
 'lines of issued credit notes: refunded gross and tax per component, in minor units';
@@ -178,7 +186,7 @@ CREATE TABLE @extschema@.refund_events_sent_inline (
 	event_id		bigint PRIMARY KEY
 );
 COMMENT ON TABLE @extschema@.refund_events_sent_inline IS
-'events of the publisher''s database that their own transaction notified (notify_mode inline); the publisher skips them';
+'events their own transaction notified (notify_mode inline, or no publisher for the database); the publisher skips them and deletes these rows';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.orders', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.order_lines', '');

@@ -11,8 +11,8 @@
  *	  {"event_id": N, "event_type": "...", "credit_note_number": "...",
  *	   "truncated": true}
  *
- * Locks: RowExclusiveLock on refund_events (and, for an inline event in the
- * publisher's database, on refund_events_sent_inline) through the INSERT;
+ * Locks: RowExclusiveLock on refund_events (and, for an inline event, on
+ * refund_events_sent_inline) through the INSERTs;
  * an inline NOTIFY takes, at commit, the cluster-wide lock every NOTIFY
  * takes.  refund_events_after takes AccessShareLock on refund_events and
  * the events spinlock (events_shmem.c) to read the horizon.
@@ -161,10 +161,12 @@ RefundEventPayload(int64 event_id, const char *event_type,
  *
  * In the publisher's database (library preloaded, appeasement.database)
  * every event id is drawn under the slot protocol of events_shmem.c, so
- * the publisher never passes an id that may still commit; the publisher
- * notifies the event after commit unless this transaction notifies it
- * inline, which it then records in refund_events_sent_inline for the
- * publisher to skip.  Elsewhere the event is notified inline.
+ * the publisher never passes an id that may still commit, and the
+ * publisher notifies the event after commit.  Elsewhere, or with
+ * notify_mode inline, the transaction notifies it itself and records it in
+ * refund_events_sent_inline: the publisher skips those events, also the
+ * ones written before it served the database (the library preloaded later,
+ * or appeasement.database changed), and deletes the records.
  */
 int64
 RefundEventAppend(const char *event_type, const char *credit_note_number,
@@ -210,8 +212,7 @@ RefundEventAppend(const char *event_type, const char *credit_note_number,
 		MemoryContextSwitchTo(oldcontext);
 		MemoryContextDelete(payload_context);
 
-		if (served)
-			SpiExecute(&insert_sent_inline, values, NULL, false, 0);
+		SpiExecute(&insert_sent_inline, values, NULL, false, 0);
 	}
 
 	return event_id;

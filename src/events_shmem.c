@@ -49,7 +49,9 @@
 #include "postmaster/autovacuum.h"
 #include "replication/walsender.h"
 #endif
-#if PG_VERSION_NUM < 170000
+#if PG_VERSION_NUM >= 170000
+#include "storage/procnumber.h"
+#else
 #include "storage/backendid.h"
 #endif
 

@@ -72,18 +72,24 @@ static SpiStatement insert_credit_note = {
 	TEXTOID, INT8OID, INT8OID, JSONBOID, TEXTARRAYOID, INT8ARRAYOID}
 };
 
+/*
+ * A credit-note line, its allocations over the payments, and the order
+ * line's running totals.  Allocation i's tax components are the slice
+ * i of the flattened array $12 ($13 components each).
+ */
 static SpiStatement insert_line = {
 	"WITH l AS (UPDATE appeasement.order_lines SET refunded = refunded + $4, tax_refunded = $8"
-	"            WHERE order_id = $2 AND line_number = $3)"
+	"            WHERE order_id = $2 AND line_number = $3),"
+	"     a AS (INSERT INTO appeasement.credit_note_allocations (credit_note_number, line_number,"
+	"             payment_id, order_id, gross, tax_amounts, status)"
+	"           SELECT $1, $3, t.payment_id, $2, t.gross,"
+	"                  $12[((t.i - 1) * $13 + 1)::pg_catalog.int4 : (t.i * $13)::pg_catalog.int4], $11"
+	"             FROM pg_catalog.unnest($9::pg_catalog.text[], $10::pg_catalog.int8[])"
+	"                  WITH ORDINALITY AS t(payment_id, gross, i))"
 	" INSERT INTO appeasement.issued_credit_note_lines (credit_note_number, order_id, line_number,"
-	" gross, tax_amounts, vat, reason, reason_description) VALUES ($1, $2, $3, $4, $5, $6, $7, $9)",
-	9, {TEXTOID, TEXTOID, INT4OID, INT8OID, INT8ARRAYOID, INT8OID, TEXTOID, INT8ARRAYOID, TEXTOID}
-};
-
-static SpiStatement insert_allocation = {
-	"INSERT INTO appeasement.credit_note_allocations (credit_note_number, line_number, payment_id,"
-	" order_id, gross, tax_amounts, status) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-	7, {TEXTOID, INT4OID, TEXTOID, TEXTOID, INT8OID, INT8ARRAYOID, TEXTOID}
+	" gross, tax_amounts, vat, reason, reason_description) VALUES ($1, $2, $3, $4, $5, $6, $7, $14)",
+	14, {TEXTOID, TEXTOID, INT4OID, INT8OID, INT8ARRAYOID, INT8OID, TEXTOID, INT8ARRAYOID,
+	TEXTARRAYOID, INT8ARRAYOID, TEXTOID, INT8ARRAYOID, INT4OID, TEXTOID}
 };
 
 static Datum
@@ -131,7 +137,7 @@ ArrayColumn(int row, int column, Oid elemtype, Datum **elems)
 static Datum
 Int8ArrayDatum(const int64 *values, int n)
 {
-	Datum		datums[TAX_MAX_COMPONENTS];
+	Datum	   *datums = palloc(sizeof(Datum) * Max(n, 1));
 
 	for (int i = 0; i < n; i++)
 		datums[i] = Int64GetDatum(values[i]);
@@ -473,10 +479,22 @@ WriteCreditNote(CreditNote *note)
 	{
 		RefundLine *line = &note->lines[i];
 		int64		cumulative[TAX_MAX_COMPONENTS];
-		Datum		values[9];
+		Datum	   *payment_ids = palloc(sizeof(Datum) * Max(line->nallocations, 1));
+		int64	   *alloc_gross = palloc(sizeof(int64) * Max(line->nallocations, 1));
+		int64	   *alloc_tax = palloc(sizeof(int64) * Max(line->nallocations * line->ntaxes, 1));
+		Datum		values[14];
 
 		for (int j = 0; j < line->ntaxes; j++)
 			cumulative[j] = line->tax_refunded[j] + line->tax[j];
+		for (int a = 0; a < line->nallocations; a++)
+		{
+			RefundAllocation *alloc = &line->allocations[a];
+
+			payment_ids[a] = CStringGetTextDatum(note->payments[alloc->payment].payment_id);
+			alloc_gross[a] = alloc->gross;
+			for (int j = 0; j < line->ntaxes; j++)
+				alloc_tax[a * line->ntaxes + j] = alloc->tax[j];
+		}
 		values[0] = number;
 		values[1] = order_id;
 		values[2] = Int32GetDatum(line->request->line_number);
@@ -485,23 +503,14 @@ WriteCreditNote(CreditNote *note)
 		values[5] = Int64GetDatum(line->vat);
 		values[6] = CStringGetTextDatum(line->request->reason);
 		values[7] = Int8ArrayDatum(cumulative, line->ntaxes);
-		values[8] = CStringGetTextDatum(line->request->reason_description);
+		values[8] = PointerGetDatum(construct_array(payment_ids, line->nallocations, TEXTOID, -1,
+													false, TYPALIGN_INT));
+		values[9] = Int8ArrayDatum(alloc_gross, line->nallocations);
+		values[10] = CStringGetTextDatum(note->payment_status);
+		values[11] = Int8ArrayDatum(alloc_tax, line->nallocations * line->ntaxes);
+		values[12] = Int32GetDatum(line->ntaxes);
+		values[13] = CStringGetTextDatum(line->request->reason_description);
 		SpiExecute(&insert_line, values, NULL, false, 0);
-
-		for (int a = 0; a < line->nallocations; a++)
-		{
-			RefundAllocation *alloc = &line->allocations[a];
-			Datum		avalues[7];
-
-			avalues[0] = number;
-			avalues[1] = Int32GetDatum(line->request->line_number);
-			avalues[2] = CStringGetTextDatum(note->payments[alloc->payment].payment_id);
-			avalues[3] = order_id;
-			avalues[4] = Int64GetDatum(alloc->gross);
-			avalues[5] = Int8ArrayDatum(alloc->tax, line->ntaxes);
-			avalues[6] = CStringGetTextDatum(note->payment_status);
-			SpiExecute(&insert_allocation, avalues, NULL, false, 0);
-		}
 	}
 }
 
