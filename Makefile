@@ -24,8 +24,11 @@ endif
 EXTRA_CLEAN = test/bin
 
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 include $(PGXS)
+
+# Every object depends on every header: the headers are few and small.
+$(OBJS): $(wildcard src/*.h)
 
 # One-command setup, tests and benchmark (test/scripts/).
 .PHONY: demo test bench unit fuzz

@@ -60,8 +60,11 @@ CREATE FUNCTION regress.masked(doc jsonb) RETURNS jsonb LANGUAGE sql AS $$
                    '{refund,status,date}', '"(now)"')
 $$;
 
--- True when a document's dates are the transaction's start, in UTC, as the SPEC writes them.
+-- True when a document's dates are its credit note's creation time, today, in UTC, as the SPEC writes them.
 CREATE FUNCTION regress.dated_now(doc jsonb) RETURNS boolean LANGUAGE sql AS $$
-  SELECT doc #>> '{refund,credit_note_date}' = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')
+  SELECT doc #>> '{refund,credit_note_date}' = to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')
      AND doc #>> '{refund,status,date}' = doc #>> '{refund,credit_note_date}'
+     AND c.created_at > now() - interval '1 hour'
+    FROM appeasement.issued_credit_notes c
+   WHERE c.credit_note_number = doc #>> '{refund,credit_note_number}'
 $$;

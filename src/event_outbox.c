@@ -61,6 +61,12 @@ static SpiStatement insert_sent_inline = {
 	1, {INT8OID}
 };
 
+static SpiStatement sequence_last_value = {
+	"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
+	"  FROM appeasement.refund_events_event_id_seq",
+	0, {InvalidOid}
+};
+
 static SpiStatement events_after_horizon = {
 	"SELECT event_id, created_at, event_type, credit_note_number, payload"
 	"  FROM appeasement.refund_events"
@@ -92,6 +98,30 @@ RefundEventSequence(void)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("sequence \"appeasement.refund_events_event_id_seq\" does not exist")));
 	return relid;
+}
+
+/*
+ * In the publisher's database, after a restart and before any event id is
+ * drawn, makes the horizon count the ids of the previous server: raises
+ * allocated_max to the sequence's last value.  Needs SPI.
+ */
+void
+EventsRestoreAllocatedMax(void)
+{
+	Oid			seq_relid = RefundEventSequence();
+	bool		isnull;
+	Datum		last_value;
+
+	if (EventsSequenceKnown(seq_relid))
+		return;
+
+	SpiExecute(&sequence_last_value, NULL, NULL, false, 0);
+	if (SPI_processed != 1)
+		elog(ERROR, "could not read the last value of appeasement.refund_events_event_id_seq");
+	last_value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "could not read the last value of appeasement.refund_events_event_id_seq");
+	EventsRaiseAllocatedMax(seq_relid, DatumGetInt64(last_value));
 }
 
 /* Appends a JSON value as text. */
@@ -261,6 +291,7 @@ refund_events_after(PG_FUNCTION_ARGS)
 	args[0] = Int64GetDatum(last_event_id);
 	if (EventsServesCurrentDatabase())
 	{
+		EventsRestoreAllocatedMax();
 		args[1] = Int64GetDatum(EventsHorizon());
 		args[2] = Int64GetDatum(max_rows);
 		PushActiveSnapshot(GetLatestSnapshot());

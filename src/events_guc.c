@@ -103,12 +103,6 @@ EventsInit(void)
 	PublisherRegister();
 }
 
-bool
-EventsPreloaded(void)
-{
-	return events_preloaded;
-}
-
 /*
  * Whether the publisher serves the current database: the library was
  * preloaded and the database is appeasement.database.  Needs a transaction

@@ -35,7 +35,6 @@ extern int	publisher_batch_size;
 extern int	publisher_naptime;
 
 /* events_guc.c */
-extern bool EventsPreloaded(void);
 extern bool EventsServesCurrentDatabase(void);
 extern EventsNotifyMode EventsEffectiveMode(void);
 
@@ -46,11 +45,13 @@ extern void EventsBeginAllocation(Oid seq_relid);
 extern void EventsEndAllocation(int64 event_id);
 extern int64 EventsHorizon(void);
 extern void EventsRaiseAllocatedMax(Oid seq_relid, int64 event_id);
+extern bool EventsSequenceKnown(Oid seq_relid);
 extern void EventsSetPublisher(bool running);
 extern int	EventsPublisherPid(void);
 
 /* event_outbox.c */
 extern Oid	RefundEventSequence(void);
+extern void EventsRestoreAllocatedMax(void);
 extern char *RefundEventPayload(int64 event_id, const char *event_type,
 								const char *credit_note_number,
 								Jsonb *document);

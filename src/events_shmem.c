@@ -26,8 +26,9 @@
  *
  * The state is keyed by the sequence's OID: if the extension is dropped and
  * created again, the new sequence starts afresh and allocated_max with it.
- * After a crash shared memory starts empty; the publisher raises
- * allocated_max to the sequence's last value before it publishes.
+ * After a restart shared memory starts empty; until an id is drawn, the
+ * publisher and refund_events_after raise allocated_max to the sequence's
+ * last value (EventsRestoreAllocatedMax), or the horizon would stay at 1.
  *
  * Locks: one spinlock, held for a few instructions on each slot change and
  * while the horizon scans the active slots (one per backend).  Nothing else.
@@ -312,10 +313,10 @@ EventsHorizon(void)
 }
 
 /*
- * Called by the publisher with the last value the sequence seq_relid has
- * handed out, read after it connected: ids up to it were drawn before, by
- * transactions that have ended (a crash ended them all) or that hold an
- * active slot.
+ * Raises allocated_max to the last value the sequence seq_relid has handed
+ * out, read just before: ids up to it were drawn by transactions that have
+ * ended (a restart ended those of the previous server) or that hold an
+ * active slot.  Safe at any time.
  */
 void
 EventsRaiseAllocatedMax(Oid seq_relid, int64 event_id)
@@ -331,6 +332,24 @@ EventsRaiseAllocatedMax(Oid seq_relid, int64 event_id)
 	else if (event_id > events_shared->allocated_max)
 		events_shared->allocated_max = event_id;
 	SpinLockRelease(&events_shared->mutex);
+}
+
+/*
+ * Whether allocated_max counts sequence seq_relid: false in fresh shared
+ * memory (after a restart) until an id is drawn or the last value raised.
+ */
+bool
+EventsSequenceKnown(Oid seq_relid)
+{
+	bool		known;
+
+	Assert(events_shared != NULL);
+
+	SpinLockAcquire(&events_shared->mutex);
+	known = (events_shared->seq_relid == seq_relid);
+	SpinLockRelease(&events_shared->mutex);
+
+	return known;
 }
 
 /*

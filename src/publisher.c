@@ -60,12 +60,6 @@ static SpiStatement extension_installed = {
 	0, {InvalidOid}
 };
 
-static SpiStatement sequence_last_value = {
-	"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END"
-	"  FROM appeasement.refund_events_event_id_seq",
-	0, {InvalidOid}
-};
-
 static SpiStatement lock_state = {
 	"SELECT last_event_id FROM appeasement.publisher_state FOR UPDATE",
 	0, {InvalidOid}
@@ -96,9 +90,6 @@ static SpiStatement state_last_event_id = {
 	"SELECT last_event_id FROM appeasement.publisher_state",
 	0, {InvalidOid}
 };
-
-/* Sequence whose last value the worker has folded into allocated_max. */
-static Oid	restored_sequence = InvalidOid;
 
 /* Said once that the extension is missing, until it appears. */
 static bool reported_missing = false;
@@ -146,27 +137,6 @@ SpiGetInt64(int64 *result)
 }
 
 /*
- * Folds the last value of the event sequence into allocated_max, once per
- * sequence: after a crash shared memory starts at zero, and without this
- * the events committed before it would wait for the next refund.
- */
-static void
-RestoreAllocatedMax(void)
-{
-	Oid			seq_relid = RefundEventSequence();
-	int64		last_value;
-
-	if (seq_relid == restored_sequence)
-		return;
-
-	SpiExecute(&sequence_last_value, NULL, NULL, false, 0);
-	if (!SpiGetInt64(&last_value))
-		elog(ERROR, "could not read the last value of appeasement.refund_events_event_id_seq");
-	EventsRaiseAllocatedMax(seq_relid, last_value);
-	restored_sequence = seq_relid;
-}
-
-/*
  * One round.  Returns true when the batch was full, so more events may be
  * waiting.
  */
@@ -179,6 +149,9 @@ PublishBatch(void)
 	bool		any_sent_inline = false;
 	uint64		nevents;
 	Datum		args[3];
+	char	   *event_type;
+	char	   *credit_note_number;
+	Jsonb	   *document;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -196,7 +169,6 @@ PublishBatch(void)
 							events_database),
 					 errhint("Run CREATE EXTENSION appeasement in that database.")));
 		reported_missing = true;
-		restored_sequence = InvalidOid;
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();
@@ -204,7 +176,8 @@ PublishBatch(void)
 	}
 	reported_missing = false;
 
-	RestoreAllocatedMax();
+	/* after a restart, before the first event id is drawn */
+	EventsRestoreAllocatedMax();
 
 	/*
 	 * The horizon before any snapshot that reads events: each statement
@@ -231,19 +204,23 @@ PublishBatch(void)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
 		int64		event_id;
-		bool		sent_inline;
 
 		event_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-		sent_inline = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
-		if (sent_inline)
-			any_sent_inline = true;
-		else
-			Async_Notify(REFUND_EVENTS_CHANNEL,
-						 RefundEventPayload(event_id,
-											TextDatumGetCString(SPI_getbinval(tuple, desc, 2, &isnull)),
-											TextDatumGetCString(SPI_getbinval(tuple, desc, 3, &isnull)),
-											DatumGetJsonbP(SPI_getbinval(tuple, desc, 4, &isnull))));
 		new_last = event_id;
+
+		if (DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull)))
+		{
+			/* its own transaction notified it */
+			any_sent_inline = true;
+			continue;
+		}
+
+		event_type = TextDatumGetCString(SPI_getbinval(tuple, desc, 2, &isnull));
+		credit_note_number = TextDatumGetCString(SPI_getbinval(tuple, desc, 3, &isnull));
+		document = DatumGetJsonbP(SPI_getbinval(tuple, desc, 4, &isnull));
+		Async_Notify(REFUND_EVENTS_CHANNEL,
+					 RefundEventPayload(event_id, event_type, credit_note_number,
+										document));
 	}
 
 	if (nevents > 0)
@@ -362,12 +339,14 @@ publisher_status(PG_FUNCTION_ARGS)
 		values[3] = Int64GetDatum(last_event_id);
 	else
 		nulls[3] = true;
-	SPI_finish();
-
 	if (EventsServesCurrentDatabase())
+	{
+		EventsRestoreAllocatedMax();
 		values[4] = Int64GetDatum(EventsHorizon());
+	}
 	else
 		nulls[4] = true;
+	SPI_finish();
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -63,7 +63,8 @@ static SpiStatement order_payments = {
 static SpiStatement insert_credit_note = {
 	"WITH o AS (UPDATE appeasement.orders SET refunded = refunded + $10 WHERE order_id = $2),"
 	"     p AS (UPDATE appeasement.payments p SET refunded = p.refunded + t.taken"
-	"             FROM pg_catalog.unnest($13::pg_catalog.text[], $14::pg_catalog.int8[]) AS t(payment_id, taken)"
+	"             FROM ROWS FROM (pg_catalog.unnest($13::pg_catalog.text[]),"
+	"                            pg_catalog.unnest($14::pg_catalog.int8[])) AS t(payment_id, taken)"
 	"            WHERE p.order_id = $2 AND p.payment_id = t.payment_id)"
 	" INSERT INTO appeasement.issued_credit_notes (credit_note_number, order_id, sales_channel_id,"
 	" refund_type, status, status_reason, created_at, requested_at, \"user\", gross, vat,"
@@ -84,7 +85,8 @@ static SpiStatement insert_line = {
 	"             payment_id, order_id, gross, tax_amounts, status)"
 	"           SELECT $1, $3, t.payment_id, $2, t.gross,"
 	"                  $12[((t.i - 1) * $13 + 1)::pg_catalog.int4 : (t.i * $13)::pg_catalog.int4], $11"
-	"             FROM pg_catalog.unnest($9::pg_catalog.text[], $10::pg_catalog.int8[])"
+	"             FROM ROWS FROM (pg_catalog.unnest($9::pg_catalog.text[]),"
+	"                            pg_catalog.unnest($10::pg_catalog.int8[]))"
 	"                  WITH ORDINALITY AS t(payment_id, gross, i))"
 	" INSERT INTO appeasement.issued_credit_note_lines (credit_note_number, order_id, line_number,"
 	" gross, tax_amounts, vat, reason, reason_description) VALUES ($1, $2, $3, $4, $5, $6, $7, $14)",
