@@ -38,6 +38,8 @@
 #   APPEASEMENT_TEST_LISTEN   TCP addresses to listen on as well (default:
 #                             none); the port must then be free
 #   APPEASEMENT_PRELOAD       shared_preload_libraries, default 'appeasement'
+#                             (set once appeasement_test exists, then the
+#                             server restarts; empty: no preload)
 #   APPEASEMENT_PG_OPTIONS    extra postgresql.conf lines (newline separated)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -81,6 +83,22 @@ stop_cluster() {
 	log "cluster: stopped${dir:+ and removed $dir}"
 }
 
+# EXIT trap of a start: on failure, shows the server log and removes
+# what the start made.
+undo_failed_start() {
+	local rc=$? dir=$STARTING_DIR
+	[ "$rc" -ne 0 ] || return 0
+	err "cluster: start failed"
+	if [ -f "$dir/log/server.log" ]; then
+		tail -n 30 "$dir/log/server.log" >&2
+	fi
+	if [ -f "$dir/data/postmaster.pid" ]; then
+		as_cluster_owner "$PG_BINDIR/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+	fi
+	rm -rf -- "$dir"
+	rm -f -- "$STARTING_STATE"
+}
+
 start_cluster() {
 	require_pg_config
 	local port=${APPEASEMENT_TEST_PORT:-54329}
@@ -113,8 +131,8 @@ start_cluster() {
 	local dir
 	dir=$(mktemp -d /tmp/appeasement-XXXXXX)
 	chmod 755 "$dir"
-	# Clean up if anything below fails.
-	trap 'rc=$?; if [ $rc -ne 0 ]; then err "cluster: start failed"; [ -f "$dir/log/server.log" ] && tail -n 30 "$dir/log/server.log" >&2; if [ -f "$dir/data/postmaster.pid" ]; then as_cluster_owner "$PG_BINDIR/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; fi; rm -rf -- "$dir"; rm -f -- "$state"; fi' EXIT
+	STARTING_DIR=$dir STARTING_STATE=$state
+	trap undo_failed_start EXIT
 
 	mkdir -m 700 "$dir/data"
 	mkdir -m 755 "$dir/run" "$dir/log"
@@ -139,8 +157,6 @@ start_cluster() {
 		echo "listen_addresses = '$listen'"
 		echo "unix_socket_directories = '$sock'"
 		echo "max_connections = 100"
-		echo "shared_preload_libraries = '$preload'"
-		echo "appeasement.database = '$DBNAME'"
 		echo "log_line_prefix = '%m [%p] %q%u@%d '"
 		echo "log_timezone = 'UTC'"
 		if [ -n "${APPEASEMENT_PG_OPTIONS:-}" ]; then
@@ -183,6 +199,18 @@ EOF
 	"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d postgres \
 		-c "CREATE DATABASE $DBNAME" >/dev/null ||
 		die "could not create database $DBNAME"
+
+	# The library goes in only now, so that its background worker finds
+	# its database from the first start on.
+	if [ -n "$preload" ]; then
+		{
+			echo "shared_preload_libraries = '$preload'"
+			echo "appeasement.database = '$DBNAME'"
+		} | as_cluster_owner tee -a "$data/postgresql.conf" >/dev/null
+		log "cluster: restarting with shared_preload_libraries = '$preload'"
+		as_cluster_owner "$PG_BINDIR/pg_ctl" -D "$data" -l "$logfile" -w -t 60 -m fast restart >/dev/null ||
+			die "the server did not restart with shared_preload_libraries = '$preload'; its log follows"
+	fi
 
 	trap - EXIT
 	log "cluster: running; connect with: psql -h $PGHOST -p $PGPORT -U $PGUSER $PGDATABASE"

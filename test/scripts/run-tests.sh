@@ -16,7 +16,8 @@
 # server log are printed, and the log is kept in .build/server-test.log.
 #
 # Environment: FUZZ_SECONDS, APPEASEMENT_TEST_PORT (see cluster.sh),
-# APPEASEMENT_SUITE_TIMEOUT (seconds per suite or script, default 1200).
+# APPEASEMENT_SUITE_TIMEOUT (seconds per suite or script, default 1200),
+# PGISOLATIONTIMEOUT (seconds a stuck isolation step gets, default 60).
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$APPEASEMENT_ROOT" || exit 1
@@ -28,7 +29,7 @@ flock -n 9 || die "another run-tests.sh is running in this checkout"
 # This run's own cluster; a demo cluster left running is not touched.
 export APPEASEMENT_CLUSTER_STATE="$APPEASEMENT_BUILD_DIR/cluster-test.env"
 OUT="$APPEASEMENT_BUILD_DIR/test-output"
-rm -rf "$OUT"
+rm -rf "$OUT" "$APPEASEMENT_BUILD_DIR/server-test.log"
 mkdir -p "$OUT"
 SUITE_TIMEOUT=${APPEASEMENT_SUITE_TIMEOUT:-1200}
 
@@ -160,7 +161,9 @@ suite_isolation() {
 	mapfile -t specs < <(printf '%s\n' "${specs[@]}" | LC_ALL=C sort)
 
 	rm -rf output_iso
-	run_logged "$OUT/isolation.out" "$PGXS_DIR/src/test/isolation/pg_isolation_regress" \
+	# A step still running after this many seconds and not waiting on
+	# another session's lock is cancelled, and the spec fails (default 300).
+	PGISOLATIONTIMEOUT=${PGISOLATIONTIMEOUT:-60} run_logged "$OUT/isolation.out" "$PGXS_DIR/src/test/isolation/pg_isolation_regress" \
 		--inputdir=test --outputdir=output_iso --bindir="$PG_BINDIR" --use-existing \
 		--dbname="$PGDATABASE" --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \
 		"${specs[@]}"
