@@ -9,6 +9,7 @@
  *	  appeasement.notify_mode			auto | worker | inline
  *	  appeasement.publisher_batch_size	events per publisher transaction
  *	  appeasement.publisher_naptime		idle poll of the publisher, ms
+ *	  appeasement.publisher_delay		wait after a wake-up, to batch, ms
  *
  * Locks: none (a catalog lookup of the current database's name, once).
  *
@@ -27,6 +28,7 @@ char	   *events_database = NULL;
 int			events_notify_mode = EVENTS_NOTIFY_AUTO;
 int			publisher_batch_size = 500;
 int			publisher_naptime = 1000;
+int			publisher_delay = 5;
 
 /* Loaded through shared_preload_libraries: shared memory and worker exist. */
 static bool events_preloaded = false;
@@ -85,6 +87,16 @@ EventsInit(void)
 							"Committing refund transactions wake it at once; this is a safety net.",
 							&publisher_naptime,
 							1000, 10, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("appeasement.publisher_delay",
+							"Time the publisher lets events gather after a commit wakes it.",
+							"Notifying a batch costs one transaction, so under load a short "
+							"wait saves many; it adds at most this much to the delivery delay.",
+							&publisher_delay,
+							5, 0, 1000,
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);

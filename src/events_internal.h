@@ -33,6 +33,7 @@ extern char *events_database;
 extern int	events_notify_mode;
 extern int	publisher_batch_size;
 extern int	publisher_naptime;
+extern int	publisher_delay;
 
 /* events_guc.c */
 extern bool EventsServesCurrentDatabase(void);

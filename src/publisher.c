@@ -20,7 +20,9 @@
  * The notifications and the cursor commit together: a restart, clean or
  * after a crash, neither loses nor repeats one.  A full batch starts the
  * next round at once; otherwise the worker sleeps until a refund
- * transaction wakes it, or appeasement.publisher_naptime passes.
+ * transaction wakes it (and then lets appeasement.publisher_delay pass, so
+ * that the commits of those milliseconds share the batch), or
+ * appeasement.publisher_naptime passes.
  *
  * An error ends the process; the postmaster starts it again after a second.
  *
@@ -274,6 +276,8 @@ PublisherMain(Datum main_arg)
 
 	for (;;)
 	{
+		int			rc;
+
 		CHECK_FOR_INTERRUPTS();
 
 		if (ConfigReloadPending)
@@ -286,11 +290,20 @@ PublisherMain(Datum main_arg)
 			continue;
 
 		pgstat_report_activity(STATE_IDLE, NULL);
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 publisher_naptime,
-						 PG_WAIT_EXTENSION);
+		rc = WaitLatch(MyLatch,
+					   WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					   publisher_naptime,
+					   PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
+
+		/*
+		 * Woken by a commit: let the commits of the next few milliseconds
+		 * join this batch, so that under load one transaction notifies many
+		 * events instead of one.
+		 */
+		if ((rc & WL_LATCH_SET) != 0 && publisher_delay > 0)
+			(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 publisher_delay, PG_WAIT_EXTENSION);
 	}
 }
 

@@ -4,6 +4,9 @@
 #
 #   a. baseline     one-row INSERT into a scratch table
 #   b. naive        the same INSERT plus NOTIFY in one transaction
+#
+# Every timed run has a listener on the channel its transactions notify
+# (test/bin/listen_events), as an integration would.
 #   c. throughput   create_appeasement of 0.01 on one of 2,000 captured
 #                   orders; goal: c / a >= 0.5
 #   d. slowdown     (c) again after 40,000 more credit notes;
@@ -97,10 +100,16 @@ pgbench_tps() {
 		awk '{ printf "%.1f\n", $1 }'
 }
 
-# measure LABEL NAME SCRIPT: a timed run; prints "LABEL: N tps".
+# measure LABEL NAME SCRIPT CHANNEL: a timed run while a listener takes
+# the notifications of CHANNEL, as an integration would; prints the tps.
 measure() {
-	local tps
+	local tps listener
+	test/bin/listen_events "$CONNINFO" 0 $((SECONDS_PER_RUN + 30)) "$4" >/dev/null 2>&1 &
+	listener=$!
+	sleep 0.5
 	tps=$(pgbench_tps "$2" "$3" -T "$SECONDS_PER_RUN")
+	kill "$listener" 2>/dev/null || true
+	wait "$listener" 2>/dev/null || true
 	printf '  %-52s %s\n' "$1" "${tps:-failed} tps" >&2
 	echo "$tps"
 }
@@ -114,10 +123,10 @@ pgbench_tps warmup_insert "$WORK/insert.sql" -T "$WARMUP" >/dev/null
 pgbench_tps warmup_appease "$WORK/appease.sql" -T "$WARMUP" >/dev/null
 
 section "measurements (${SECONDS_PER_RUN}s each, 2 clients)"
-TPS_A=$(measure "a. INSERT" insert "$WORK/insert.sql")
-TPS_B=$(measure "b. INSERT + NOTIFY" insert_notify "$WORK/insert_notify.sql")
+TPS_A=$(measure "a. INSERT" insert "$WORK/insert.sql" bench_channel)
+TPS_B=$(measure "b. INSERT + NOTIFY" insert_notify "$WORK/insert_notify.sql" bench_channel)
 NOTES_BEFORE=$(credit_notes)
-TPS_C=$(measure "c. create_appeasement ($NOTES_BEFORE credit notes at start)" appease "$WORK/appease.sql")
+TPS_C=$(measure "c. create_appeasement ($NOTES_BEFORE credit notes at start)" appease "$WORK/appease.sql" refund_events)
 
 log "creating $((2 * MORE_NOTES_PER_CLIENT)) more credit notes"
 start=$(date +%s)
@@ -126,7 +135,7 @@ if [ -z "$(pgbench_tps more_notes "$WORK/appease.sql" -t "$MORE_NOTES_PER_CLIENT
 fi
 log "done in $(($(date +%s) - start)) s"
 NOTES_AFTER=$(credit_notes)
-TPS_D=$(measure "d. create_appeasement ($NOTES_AFTER credit notes at start)" appease_after "$WORK/appease.sql")
+TPS_D=$(measure "d. create_appeasement ($NOTES_AFTER credit notes at start)" appease_after "$WORK/appease.sql" refund_events)
 
 section "event latency"
 LATENCY_LINE=''

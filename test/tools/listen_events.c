@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * listen_events.c
- *	  A refund-events listener for tests: LISTEN refund_events and print
- *	  every notification payload on its own line.
+ *	  A refund-events listener for tests: LISTEN refund_events (or another
+ *	  channel) and print every notification payload on its own line.
  *
- *	  listen_events CONNINFO COUNT TIMEOUT_SECONDS
+ *	  listen_events CONNINFO COUNT TIMEOUT_SECONDS [CHANNEL]
  *
  * Prints "listening" once the LISTEN is in force, then one line per
  * notification, flushed.  Exits 0 after COUNT notifications, 1 when
@@ -59,9 +59,9 @@ main(int argc, char **argv)
 	long		received = 0;
 	double		deadline;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 	{
-		fprintf(stderr, "usage: listen_events CONNINFO COUNT TIMEOUT_SECONDS\n");
+		fprintf(stderr, "usage: listen_events CONNINFO COUNT TIMEOUT_SECONDS [CHANNEL]\n");
 		return 2;
 	}
 	count = parse_number(argv[2], "COUNT");
@@ -74,7 +74,20 @@ main(int argc, char **argv)
 		PQfinish(conn);
 		return 2;
 	}
-	res = PQexec(conn, "LISTEN refund_events");
+	{
+		char	   *channel = PQescapeIdentifier(conn, argc == 5 ? argv[4] : "refund_events",
+												 strlen(argc == 5 ? argv[4] : "refund_events"));
+		char		command[256];
+
+		if (channel == NULL || strlen(channel) > 200)
+		{
+			fprintf(stderr, "listen_events: bad channel name\n");
+			return 2;
+		}
+		snprintf(command, sizeof(command), "LISTEN %s", channel);
+		PQfreemem(channel);
+		res = PQexec(conn, command);
+	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 	{
 		fprintf(stderr, "listen_events: LISTEN failed: %s", PQerrorMessage(conn));
