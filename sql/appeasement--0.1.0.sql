@@ -173,14 +173,18 @@ CREATE SEQUENCE @extschema@.refund_events_event_id_seq OWNED BY @extschema@.refu
 COMMENT ON SEQUENCE @extschema@.refund_events_event_id_seq IS
 'source of event ids; never reused, gaps possible on rollback';
 
+/*
+ * One row, replaced by each move.  It is not a singleton key: restoring a
+ * dump adds the dumped position beside this installation's 0, and the
+ * publisher goes on from the highest.
+ */
 CREATE TABLE @extschema@.publisher_state (
-	singleton		boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 	last_event_id	bigint NOT NULL,
 	published_at	timestamptz
 );
 INSERT INTO @extschema@.publisher_state (last_event_id) VALUES (0);
 COMMENT ON TABLE @extschema@.publisher_state IS
-'the last event the publisher worker has notified, moved in the same transaction as its notifications';
+'the last event the publisher worker has notified (the highest row), moved in the same transaction as its notifications';
 
 CREATE TABLE @extschema@.refund_events_sent_inline (
 	event_id		bigint PRIMARY KEY

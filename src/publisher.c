@@ -12,7 +12,7 @@
  * One round, in one transaction:
  *	- read the horizon H (every id below it is settled), then take the
  *	  snapshots that read the events;
- *	- lock the publisher_state row and read last_event_id;
+ *	- lock the highest publisher_state row and read last_event_id;
  *	- notify the events last_event_id < event_id < H in event_id order, at
  *	  most appeasement.publisher_batch_size, except those their own
  *	  transaction notified (refund_events_sent_inline);
@@ -62,8 +62,14 @@ static SpiStatement extension_installed = {
 	0, {InvalidOid}
 };
 
+/*
+ * The position is the highest row of publisher_state: a dump restored into
+ * a fresh installation adds its row beside the installation's 0, and the
+ * next move keeps only one.
+ */
 static SpiStatement lock_state = {
-	"SELECT last_event_id FROM appeasement.publisher_state FOR UPDATE",
+	"SELECT last_event_id FROM appeasement.publisher_state"
+	" ORDER BY last_event_id DESC LIMIT 1 FOR UPDATE",
 	0, {InvalidOid}
 };
 
@@ -78,8 +84,9 @@ static SpiStatement next_batch = {
 };
 
 static SpiStatement move_cursor = {
-	"UPDATE appeasement.publisher_state"
-	"   SET last_event_id = $1, published_at = pg_catalog.now()",
+	"WITH old AS (DELETE FROM appeasement.publisher_state)"
+	" INSERT INTO appeasement.publisher_state (last_event_id, published_at)"
+	" VALUES ($1, pg_catalog.now())",
 	1, {INT8OID}
 };
 
@@ -89,7 +96,7 @@ static SpiStatement forget_sent_inline = {
 };
 
 static SpiStatement state_last_event_id = {
-	"SELECT last_event_id FROM appeasement.publisher_state",
+	"SELECT max(last_event_id) FROM appeasement.publisher_state",
 	0, {InvalidOid}
 };
 
