@@ -102,11 +102,14 @@ if [ -n "$LISTENER_PID" ]; then
 	# It exits after one event, or after 10 s without one.
 	wait "$LISTENER_PID" || true
 	LISTENER_PID=''
-	# Every line but "listening" is a payload: JSON, shown pretty.
+	# Every line but "listening" is a payload: shown as sent, then pretty.
 	while IFS= read -r payload; do
 		[ "$payload" = listening ] && continue
 		got_event=1
-		echo "payload received ($(printf '%s' "$payload" | wc -c) bytes), shown pretty:"
+		echo "payload received ($(printf '%s' "$payload" | wc -c) bytes), as sent:"
+		echo "$payload"
+		echo
+		echo "the same, shown pretty:"
 		echo "SELECT jsonb_pretty(:'payload'::jsonb);" |
 			"$PG_BINDIR/psql" -X -q -At -v ON_ERROR_STOP=1 -v payload="$payload" 2>/dev/null ||
 			echo "$payload"
