@@ -8,8 +8,8 @@
  *			amount numeric, reason text, reason_description text,
  *			"user" text) returns jsonb
  *
- * Both check the request, create the credit note under the order's row
- * lock (refund_engine.c), append the refund.created event, and return the
+ * Both check the request, create the credit note and its refund.created
+ * event under the order's row lock (refund_engine.c), and return the
  * refund document.  All of it happens in the caller's transaction: an
  * error anywhere leaves nothing behind.
  *
@@ -25,7 +25,6 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "events.h"
 #include "refund.h"
 
 /* Creates the credit note and its event; returns the document in the caller's context. */
@@ -38,8 +37,7 @@ Appease(RefundRequest *request)
 
 	SPI_connect();
 	note = CreateCreditNote(request);
-	document = RefundDocument(note);
-	(void) RefundEventAppend("refund.created", note->number, document);
+	document = note->document;
 	result = SPI_palloc(VARSIZE(document));
 	memcpy(result, document, VARSIZE(document));
 	SPI_finish();

@@ -187,64 +187,82 @@ RefundEventPayload(int64 event_id, const char *event_type,
 }
 
 /*
- * RefundEventAppend (events.h)
+ * RefundEventNewId (events.h)
  *
  * In the publisher's database (library preloaded, appeasement.database)
  * every event id is drawn under the slot protocol of events_shmem.c, so
- * the publisher never passes an id that may still commit, and the
- * publisher notifies the event after commit.  Elsewhere, or with
- * notify_mode inline, the transaction notifies it itself and records it in
- * refund_events_sent_inline: the publisher skips those events, also the
- * ones written before it served the database (the library preloaded later,
- * or appeasement.database changed), and deletes the records.
+ * the publisher never passes an id that may still commit.
  */
 int64
-RefundEventAppend(const char *event_type, const char *credit_note_number,
-				  Jsonb *document)
+RefundEventNewId(void)
 {
-	EventsNotifyMode mode;
-	bool		served;
-	Oid			seq_relid;
+	bool		served = EventsServesCurrentDatabase();
+	Oid			seq_relid = RefundEventSequence();
 	int64		event_id;
-	Datum		values[4];
-
-	if (event_type == NULL || credit_note_number == NULL || document == NULL)
-		elog(ERROR, "refund event needs a type, a credit note number and a document");
-
-	mode = EventsEffectiveMode();
-	served = EventsServesCurrentDatabase();
-	seq_relid = RefundEventSequence();
 
 	if (served)
 		EventsBeginAllocation(seq_relid);
 	event_id = nextval_internal(seq_relid, false);
 	if (served)
 		EventsEndAllocation(event_id);
+	return event_id;
+}
 
+/*
+ * RefundEventWritten (events.h)
+ *
+ * In worker mode the publisher notifies the event after commit.  Elsewhere,
+ * or with notify_mode inline, the transaction notifies it itself and
+ * records it in refund_events_sent_inline: the publisher skips those
+ * events, also the ones written before it served the database (the library
+ * preloaded later, or appeasement.database changed), and deletes the
+ * records.
+ */
+void
+RefundEventWritten(int64 event_id, const char *event_type,
+				   const char *credit_note_number, Jsonb *document)
+{
+	MemoryContext payload_context;
+	MemoryContext oldcontext;
+	Datum		value;
+
+	if (EventsEffectiveMode() != EVENTS_NOTIFY_INLINE)
+		return;
+
+	payload_context = AllocSetContextCreate(CurrentMemoryContext,
+											"refund event payload",
+											ALLOCSET_DEFAULT_SIZES);
+	oldcontext = MemoryContextSwitchTo(payload_context);
+	Async_Notify(REFUND_EVENTS_CHANNEL,
+				 RefundEventPayload(event_id, event_type, credit_note_number, document));
+	MemoryContextSwitchTo(oldcontext);
+	MemoryContextDelete(payload_context);
+
+	value = Int64GetDatum(event_id);
+	SpiExecute(&insert_sent_inline, &value, NULL, false, 0);
+}
+
+/*
+ * RefundEventAppend (events.h)
+ */
+int64
+RefundEventAppend(const char *event_type, const char *credit_note_number,
+				  Jsonb *document)
+{
+	int64		event_id;
+	Datum		values[4];
+
+	if (event_type == NULL || credit_note_number == NULL || document == NULL)
+		elog(ERROR, "refund event needs a type, a credit note number and a document");
+
+	event_id = RefundEventNewId();
 	values[0] = Int64GetDatum(event_id);
 	values[1] = CStringGetTextDatum(event_type);
 	values[2] = CStringGetTextDatum(credit_note_number);
 	values[3] = JsonbPGetDatum(document);
 	SpiExecute(&insert_event, values, NULL, false, 0);
 
-	if (mode == EVENTS_NOTIFY_INLINE)
-	{
-		MemoryContext payload_context;
-		MemoryContext oldcontext;
-
-		payload_context = AllocSetContextCreate(CurrentMemoryContext,
-												"refund event payload",
-												ALLOCSET_DEFAULT_SIZES);
-		oldcontext = MemoryContextSwitchTo(payload_context);
-		Async_Notify(REFUND_EVENTS_CHANNEL,
-					 RefundEventPayload(event_id, event_type,
-										credit_note_number, document));
-		MemoryContextSwitchTo(oldcontext);
-		MemoryContextDelete(payload_context);
-
-		SpiExecute(&insert_sent_inline, values, NULL, false, 0);
-	}
-
+	RefundEventWritten(event_id, event_type, credit_note_number, document);
 	return event_id;
 }
 

@@ -32,6 +32,17 @@ extern int64 RefundEventAppend(const char *event_type,
 							   Jsonb *document);
 
 /*
+ * The same in two steps, for a caller that inserts the row itself within
+ * a statement of its own: RefundEventNewId draws the event id (it must be
+ * called in the transaction that inserts the row), and RefundEventWritten,
+ * called once the row is inserted, queues the inline NOTIFY where that is
+ * the mode.  The caller must be connected to SPI.
+ */
+extern int64 RefundEventNewId(void);
+extern void RefundEventWritten(int64 event_id, const char *event_type,
+							   const char *credit_note_number, Jsonb *document);
+
+/*
  * Called from _PG_init: defines the appeasement.* GUCs of event delivery
  * and, when loaded through shared_preload_libraries, requests the shared
  * memory of the publisher and registers its background worker.

@@ -109,6 +109,8 @@ typedef struct CreditNote
 	Oid			series_counter;
 	bool		series_gapless;
 	char	   *number;
+	int64		event_id;		/* its refund.created event */
+	Jsonb	   *document;		/* the refund document */
 	const char *refund_type;	/* "Appeasement" */
 	const char *status;			/* "RELEASED" */
 	const char *status_reason;	/* "RELEASESUCCESS" */
@@ -121,7 +123,13 @@ typedef struct CreditNote
 /* refund_request.c */
 extern RefundRequest *ParseRefundRequest(Jsonb *request);
 
-/* refund_engine.c: checks, numbers and writes the credit note; SPI connected. */
+/* Event type of a new credit note. */
+#define REFUND_CREATED		"refund.created"
+
+/*
+ * refund_engine.c: checks, numbers and writes the credit note and its
+ * event, and builds its document; SPI connected.
+ */
 extern CreditNote *CreateCreditNote(RefundRequest *request);
 
 /* refund_document.c */

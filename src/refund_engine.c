@@ -26,9 +26,12 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+
+#include <limits.h>
 #include "utils/timestamp.h"
 
 #include "credit_note_number.h"
+#include "events.h"
 #include "json_fields.h"
 #include "money.h"
 #include "money_sql.h"
@@ -45,32 +48,39 @@ static SpiStatement lock_order = {
 	1, {TEXTOID}
 };
 
-static SpiStatement order_lines = {
-	"SELECT line_number, order_item_id, gross, refunded, tax_types,"
-	"       tax_rates::pg_catalog.text[], tax_amounts, tax_refunded"
-	"  FROM appeasement.order_lines"
-	" WHERE order_id = $1 AND line_number OPERATOR(pg_catalog.=) ANY ($2)",
+/*
+ * The requested lines, each with the order's payments as arrays in
+ * position order; one row with null line columns when no line matches.
+ * Read after the order's lock, so it sees the committed totals.
+ */
+static SpiStatement lines_and_payments = {
+	"SELECT l.line_number, l.order_item_id, l.gross, l.refunded, l.tax_types,"
+	"       l.tax_rates::pg_catalog.text[], l.tax_amounts, l.tax_refunded,"
+	"       p.payment_ids, p.methods, p.captured, p.refunded"
+	"  FROM (SELECT pg_catalog.array_agg(payment_id ORDER BY position) AS payment_ids,"
+	"               pg_catalog.array_agg(method ORDER BY position) AS methods,"
+	"               pg_catalog.array_agg(captured ORDER BY position) AS captured,"
+	"               pg_catalog.array_agg(refunded ORDER BY position) AS refunded"
+	"          FROM appeasement.payments WHERE order_id = $1) AS p"
+	"  LEFT JOIN appeasement.order_lines l"
+	"    ON l.order_id = $1 AND l.line_number OPERATOR(pg_catalog.=) ANY ($2)",
 	2, {TEXTOID, INT4ARRAYOID}
 };
 
-static SpiStatement order_payments = {
-	"SELECT payment_id, method, captured, refunded FROM appeasement.payments"
-	" WHERE order_id = $1 ORDER BY position",
-	1, {TEXTOID}
-};
-
-/* The credit note, with the order's and the payments' running totals. */
+/* The credit note and its event, with the order's and the payments' running totals. */
 static SpiStatement insert_credit_note = {
 	"WITH o AS (UPDATE appeasement.orders SET refunded = refunded + $10 WHERE order_id = $2),"
 	"     p AS (UPDATE appeasement.payments p SET refunded = p.refunded + t.taken"
 	"             FROM ROWS FROM (pg_catalog.unnest($13::pg_catalog.text[]),"
 	"                            pg_catalog.unnest($14::pg_catalog.int8[])) AS t(payment_id, taken)"
-	"            WHERE p.order_id = $2 AND p.payment_id = t.payment_id)"
+	"            WHERE p.order_id = $2 AND p.payment_id = t.payment_id),"
+	"     e AS (INSERT INTO appeasement.refund_events (event_id, event_type, credit_note_number, payload)"
+	"           VALUES ($15, $16, $1, $17))"
 	" INSERT INTO appeasement.issued_credit_notes (credit_note_number, order_id, sales_channel_id,"
 	" refund_type, status, status_reason, created_at, requested_at, \"user\", gross, vat,"
 	" custom_attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-	14, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-	TEXTOID, INT8OID, INT8OID, JSONBOID, TEXTARRAYOID, INT8ARRAYOID}
+	17, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TEXTOID, INT8OID, INT8OID, JSONBOID, TEXTARRAYOID, INT8ARRAYOID, INT8OID, TEXTOID, JSONBOID}
 };
 
 /*
@@ -117,22 +127,24 @@ Int64Column(int row, int column)
 	return DatumGetInt64(Column(row, column, &isnull));
 }
 
-/* Elements of a one-dimensional array column. */
+/* Elements of a one-dimensional array column, at most max of them; nulls optional. */
 static int
-ArrayColumn(int row, int column, Oid elemtype, Datum **elems)
+ArrayColumn(int row, int column, Oid elemtype, int max, Datum **elems, bool **nulls)
 {
 	bool		isnull;
 	ArrayType  *array = DatumGetArrayTypeP(Column(row, column, &isnull));
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
-	bool	   *nulls;
+	bool	   *elemnulls;
 	int			n;
 
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	deconstruct_array(array, elemtype, typlen, typbyval, typalign, elems, &nulls, &n);
-	if (n > TAX_MAX_COMPONENTS)
-		elog(ERROR, "order line has %d tax components", n);
+	deconstruct_array(array, elemtype, typlen, typbyval, typalign, elems, &elemnulls, &n);
+	if (n > max)
+		elog(ERROR, "array of %d elements where at most %d are expected", n, max);
+	if (nulls != NULL)
+		*nulls = elemnulls;
 	return n;
 }
 
@@ -192,10 +204,10 @@ LoadLine(RefundLine *line, int row)
 	line->order_item_id = TextColumn(row, 2);
 	line->line_gross = Int64Column(row, 3);
 	line->line_refunded = Int64Column(row, 4);
-	n = ArrayColumn(row, 5, TEXTOID, &types);
-	if (ArrayColumn(row, 6, TEXTOID, &rates) != n ||
-		ArrayColumn(row, 7, INT8OID, &amounts) != n ||
-		ArrayColumn(row, 8, INT8OID, &refunded) != n)
+	n = ArrayColumn(row, 5, TEXTOID, TAX_MAX_COMPONENTS, &types, NULL);
+	if (ArrayColumn(row, 6, TEXTOID, TAX_MAX_COMPONENTS, &rates, NULL) != n ||
+		ArrayColumn(row, 7, INT8OID, TAX_MAX_COMPONENTS, &amounts, NULL) != n ||
+		ArrayColumn(row, 8, INT8OID, TAX_MAX_COMPONENTS, &refunded, NULL) != n)
 		elog(ERROR, "tax arrays of an order line differ in length");
 	line->ntaxes = n;
 	for (int j = 0; j < n; j++)
@@ -222,7 +234,7 @@ LoadLines(CreditNote *note)
 	args[0] = CStringGetTextDatum(request->order_id);
 	args[1] = PointerGetDatum(construct_array(numbers, request->nlines, INT4OID, 4, true,
 											  TYPALIGN_INT));
-	SpiExecute(&order_lines, args, NULL, false, 0);
+	SpiExecute(&lines_and_payments, args, NULL, false, 0);
 
 	note->lines = palloc0(sizeof(RefundLine) * request->nlines);
 	for (int i = 0; i < request->nlines; i++)
@@ -234,8 +246,9 @@ LoadLines(CreditNote *note)
 		for (uint64 r = 0; r < SPI_processed; r++)
 		{
 			bool		isnull;
+			Datum		number = Column(r, 1, &isnull);
 
-			if (DatumGetInt32(Column(r, 1, &isnull)) == line->request->line_number)
+			if (!isnull && DatumGetInt32(number) == line->request->line_number)
 				row = r;
 		}
 		if (row < 0)
@@ -336,22 +349,36 @@ CheckCaps(CreditNote *note)
 						   FormatAmount(order->refunded, order->exponent))));
 }
 
+/* The payments, from the arrays of the first row of lines_and_payments. */
 static void
 LoadPayments(CreditNote *note)
 {
-	Datum		key = CStringGetTextDatum(note->order.order_id);
+	bool		isnull;
+	Datum	   *ids;
+	Datum	   *methods;
+	bool	   *method_nulls;
+	Datum	   *captured;
+	Datum	   *refunded;
 
-	SpiExecute(&order_payments, &key, NULL, false, 0);
-	note->npayments = SPI_processed;
+	note->npayments = 0;
+	(void) Column(0, 9, &isnull);
+	if (!isnull)
+	{
+		note->npayments = ArrayColumn(0, 9, TEXTOID, INT_MAX, &ids, NULL);
+		if (ArrayColumn(0, 10, TEXTOID, INT_MAX, &methods, &method_nulls) != note->npayments ||
+			ArrayColumn(0, 11, INT8OID, INT_MAX, &captured, NULL) != note->npayments ||
+			ArrayColumn(0, 12, INT8OID, INT_MAX, &refunded, NULL) != note->npayments)
+			elog(ERROR, "payment arrays of an order differ in length");
+	}
 	note->payments = palloc0(sizeof(RefundPayment) * Max(note->npayments, 1));
 	for (int i = 0; i < note->npayments; i++)
 	{
 		RefundPayment *payment = &note->payments[i];
 
-		payment->payment_id = TextColumn(i, 1);
-		payment->method = TextColumn(i, 2);
-		payment->captured = Int64Column(i, 3);
-		payment->refunded = Int64Column(i, 4);
+		payment->payment_id = TextDatumGetCString(ids[i]);
+		payment->method = method_nulls[i] ? NULL : TextDatumGetCString(methods[i]);
+		payment->captured = DatumGetInt64(captured[i]);
+		payment->refunded = DatumGetInt64(refunded[i]);
 		payment->taken = 0;
 	}
 }
@@ -441,8 +468,8 @@ WriteCreditNote(CreditNote *note)
 	Datum		order_id = CStringGetTextDatum(note->order.order_id);
 
 	{
-		Datum		values[14];
-		char		nulls[15] = "              ";
+		Datum		values[17];
+		char		nulls[18] = "                 ";
 		Datum	   *payment_ids = palloc(sizeof(Datum) * Max(note->npayments, 1));
 		Datum	   *taken = palloc(sizeof(Datum) * Max(note->npayments, 1));
 		int			ntaken = 0;
@@ -474,6 +501,9 @@ WriteCreditNote(CreditNote *note)
 													 TYPALIGN_INT));
 		values[13] = PointerGetDatum(construct_array(taken, ntaken, INT8OID, 8, FLOAT8PASSBYVAL,
 													 TYPALIGN_DOUBLE));
+		values[14] = Int64GetDatum(note->event_id);
+		values[15] = CStringGetTextDatum(REFUND_CREATED);
+		values[16] = JsonbPGetDatum(note->document);
 		SpiExecute(&insert_credit_note, values, nulls, false, 0);
 	}
 
@@ -530,13 +560,16 @@ CreateCreditNote(RefundRequest *request)
 
 	LockOrder(note);
 	LoadLines(note);
+	LoadPayments(note);
 	ComputeAmounts(note);
 	CheckCaps(note);
-	LoadPayments(note);
 	ComputeTaxes(note);
 	Allocate(note);
 	note->number = TakeCreditNoteNumber(note->order.sales_channel_id, note->series_prefix,
 										note->series_counter, note->series_gapless);
+	note->event_id = RefundEventNewId();
+	note->document = RefundDocument(note);
 	WriteCreditNote(note);
+	RefundEventWritten(note->event_id, REFUND_CREATED, note->number, note->document);
 	return note;
 }

@@ -15,7 +15,7 @@
 #include "postgres.h"
 #include "executor/spi.h"
 
-#define SPI_STATEMENT_MAX_ARGS	16
+#define SPI_STATEMENT_MAX_ARGS	20
 
 typedef struct SpiStatement
 {
