@@ -9,9 +9,12 @@
  * so a refund never scans credit-note history; those tables leave room in
  * their pages (fillfactor) so the updates of the totals stay HOT.
  *
- * The credit-note tables are written only by the extension's functions,
- * which check every reference under the order's row lock; they carry no
- * foreign keys, so a refund does not pay for the checks twice.
+ * The caps are CHECK constraints on the rows that carry the running
+ * totals (orders, order_lines, payments), so even a bug could not store an
+ * over-refund.  The credit-note tables are written only by the extension's
+ * functions, which compute and check every value and reference under the
+ * order's row lock; they carry no foreign keys or CHECK constraints, which
+ * PostgreSQL would evaluate again for every refund.
  */
 
 CREATE TABLE @extschema@.orders (
@@ -119,8 +122,7 @@ CREATE TABLE @extschema@.issued_credit_notes (
 	"user"			text NOT NULL,
 	gross			bigint NOT NULL,
 	vat				bigint NOT NULL,
-	custom_attributes jsonb NOT NULL,
-	CONSTRAINT credit_note_amounts CHECK (gross > 0 AND vat >= 0 AND vat <= gross)
+	custom_attributes jsonb NOT NULL
 );
 CREATE INDEX ON @extschema@.issued_credit_notes (order_id);
 COMMENT ON TABLE @extschema@.issued_credit_notes IS
@@ -135,8 +137,7 @@ CREATE TABLE @extschema@.issued_credit_note_lines (
 	vat				bigint NOT NULL,
 	reason			text NOT NULL,
 	reason_description text NOT NULL,
-	PRIMARY KEY (credit_note_number, line_number),
-	CONSTRAINT credit_note_line_amounts CHECK (gross > 0 AND vat >= 0 AND vat <= gross)
+	PRIMARY KEY (credit_note_number, line_number)
 );
 COMMENT ON TABLE @extschema@.issued_credit_note_lines IS
 'lines of issued credit notes: refunded gross and tax per component, in minor units';
@@ -146,7 +147,7 @@ CREATE TABLE @extschema@.credit_note_allocations (
 	line_number		integer NOT NULL,
 	payment_id		text NOT NULL,
 	order_id		text NOT NULL,
-	gross			bigint NOT NULL CHECK (gross > 0),
+	gross			bigint NOT NULL,
 	tax_amounts		bigint[] NOT NULL,
 	status			text NOT NULL,
 	PRIMARY KEY (credit_note_number, line_number, payment_id)
