@@ -171,6 +171,15 @@ SELECT appeasement.register_order('{"order_id": "X1", "sales_channel_id": "web",
 SELECT appeasement.register_order('{"order_id": "X1", "sales_channel_id": "web", "currency": "USD",
   "lines": {"line_number": 1}}');
 \echo :SQLSTATE
+SELECT appeasement.register_order(jsonb_build_object('order_id', repeat('x', 256), 'sales_channel_id', 'web',
+  'currency', 'USD', 'lines', '[{"line_number": 1, "order_item_id": "A", "kind": "product", "gross": "1.00"}]'::jsonb));
+\echo :SQLSTATE
+SELECT appeasement.register_order('{"order_id": "X1", "sales_channel_id": "web", "currency": "USD",
+  "lines": [{"line_number": 1, "order_item_id": "A", "kind": "product", "gross": "9999999999999999.99"},
+            {"line_number": 2, "order_item_id": "B", "kind": "product", "gross": "9999999999999999.99"}]}');
+\echo :SQLSTATE
+SELECT appeasement.record_capture('ORD-1', 'P1', 1, 'infinity');
+\echo :SQLSTATE
 SELECT appeasement.register_order('{"order_id": "X1", "sales_channel_id": "web", "currency": 840,
   "lines": [{"line_number": 1, "order_item_id": "A", "kind": "product", "gross": "1.00"}]}');
 \echo :SQLSTATE

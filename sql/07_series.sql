@@ -57,4 +57,8 @@ SELECT appeasement.set_credit_note_series('es', 'ES-', 0);
 \echo :SQLSTATE
 SELECT appeasement.set_credit_note_series('', 'ES-', 1);
 \echo :SQLSTATE
+SELECT appeasement.set_credit_note_series('es', 'ES-', 1000000000000000);
+\echo :SQLSTATE
+SELECT appeasement.set_credit_note_series(repeat('x', 256), 'ES-', 1);
+\echo :SQLSTATE
 SELECT regress.unchanged();

@@ -25,6 +25,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "json_fields.h"
 #include "refund.h"
 
 /* Creates the credit note and its event; returns the document in the caller's context. */
@@ -64,6 +65,7 @@ RequiredText(FunctionCallInfo fcinfo, int arg, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be blank", name)));
+	CheckTextLength(value, JSON_TEXT_MAX, name);
 	return value;
 }
 

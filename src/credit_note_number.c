@@ -29,14 +29,23 @@
 #include "commands/sequence.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "catalog/namespace.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include "credit_note_number.h"
+#include "json_fields.h"
 #include "spi_util.h"
 
 #define PREFIX_MAX_LENGTH	32
+
+/*
+ * Highest start of a counter: fifteen digits leave a series room for more
+ * credit notes than it will ever issue, far from where a sequence or a
+ * bigint would run out.
+ */
+#define COUNTER_START_MAX	INT64CONST(999999999999999)
 
 static SpiStatement take_gapless_number = {
 	"UPDATE appeasement.credit_note_series SET next_value = next_value + 1"
@@ -113,7 +122,7 @@ ValidatePrefix(const char *prefix)
 {
 	size_t		len = strlen(prefix);
 
-	if (len == 0 || len > PREFIX_MAX_LENGTH)
+	if (len == 0 || pg_mbstrlen_with_len(prefix, len) > PREFIX_MAX_LENGTH)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("prefix must have between 1 and %d characters", PREFIX_MAX_LENGTH)));
@@ -137,23 +146,31 @@ ValidatePrefix(const char *prefix)
 
 /*
  * The sequence of a new series.  It is owned by the series table, so it
- * goes with the extension, and named after a number drawn for it.
+ * goes with the extension, and named after a number drawn for it; a name
+ * already taken (a sequence left behind by an earlier installation, as a
+ * restored dump can leave: pg_dump does not keep their ownership) is
+ * skipped.
  */
 static char *
 CreateCounter(int64 start_with)
 {
-	int64		key = nextval_internal(get_relname_relid("credit_note_series_key_seq",
-														get_namespace_oid("appeasement", false)),
-									   false);
-	char	   *name = psprintf("appeasement.credit_note_series_" INT64_FORMAT "_seq", key);
+	Oid			schema = get_namespace_oid("appeasement", false);
+	Oid			keys = get_relname_relid("credit_note_series_key_seq", schema);
+	char	   *relname;
 	char	   *ddl;
 
+	do
+	{
+		relname = psprintf("credit_note_series_" INT64_FORMAT "_seq",
+						   nextval_internal(keys, false));
+	} while (OidIsValid(get_relname_relid(relname, schema)));
+
 	/* DDL takes no parameters; every part of it here is generated, none is user text. */
-	ddl = psprintf("CREATE SEQUENCE %s START WITH " INT64_FORMAT
-				   " OWNED BY appeasement.credit_note_series.counter", name, start_with);
+	ddl = psprintf("CREATE SEQUENCE appeasement.%s START WITH " INT64_FORMAT
+				   " OWNED BY appeasement.credit_note_series.counter", relname, start_with);
 	if (SPI_execute(ddl, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not create the counter of a credit-note series");
-	return name;
+	return psprintf("appeasement.%s", relname);
 }
 
 PG_FUNCTION_INFO_V1(set_credit_note_series);
@@ -172,10 +189,11 @@ set_credit_note_series(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sales_channel_id must not be empty")));
 	ValidatePrefix(prefix);
-	if (start_with < 1)
+	CheckTextLength(channel, JSON_IDENTIFIER_MAX, "sales_channel_id");
+	if (start_with < 1 || start_with > COUNTER_START_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("start_with must be at least 1")));
+				 errmsg("start_with must be between 1 and " INT64_FORMAT, COUNTER_START_MAX)));
 
 	SPI_connect();
 	SpiExecute(&lock_series, NULL, NULL, false, 0);

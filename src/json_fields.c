@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -52,6 +53,18 @@ ReportWrongType(const char *field, const char *expected, JsonbValue *v)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("field \"%s\" must be %s, not %s", field, expected, JsonTypeName(v))));
+}
+
+void
+CheckTextLength(const char *value, int max, const char *field)
+{
+	int			len = strlen(value);
+
+	/* bytes are never fewer than characters: count only when it matters */
+	if (len > max && pg_mbstrlen_with_len(value, len) > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must have at most %d characters", field, max)));
 }
 
 JsonObject
@@ -169,7 +182,13 @@ JsonGetString(JsonObject obj, const char *key, bool required, bool nonblank)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("field \"%s\" must not contain a NUL character",
 						JsonFieldPath(obj.path, key))));
-	return pnstrdup(v.val.string.val, v.val.string.len);
+	{
+		char	   *value = pnstrdup(v.val.string.val, v.val.string.len);
+
+		CheckTextLength(value, JSON_TEXT_MAX,
+						psprintf("field \"%s\"", JsonFieldPath(obj.path, key)));
+		return value;
+	}
 }
 
 /* Text of a string or number member; NULL when absent. */
@@ -196,7 +215,12 @@ ScalarText(JsonObject obj, const char *key, const char *expected, bool required)
 char *
 JsonGetScalarText(JsonObject obj, const char *key, bool required)
 {
-	return ScalarText(obj, key, "a string or a number", required);
+	char	   *value = ScalarText(obj, key, "a string or a number", required);
+
+	if (value != NULL)
+		CheckTextLength(value, JSON_IDENTIFIER_MAX,
+						psprintf("field \"%s\"", JsonFieldPath(obj.path, key)));
+	return value;
 }
 
 bool

@@ -17,6 +17,17 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+/*
+ * Longest identifier (order_id, order_item_id, payment_id, channel, ...):
+ * identifiers are keys of indexes, whose entries must fit a page.  Free
+ * text (reasons, user) may be longer, up to JSON_TEXT_MAX characters.
+ */
+#define JSON_IDENTIFIER_MAX	255
+#define JSON_TEXT_MAX		10000
+
+/* ERROR 22023 naming `field` when value has more than max characters. */
+extern void CheckTextLength(const char *value, int max, const char *field);
+
 /* A JSON object being read, with its path for messages ("" for the root). */
 typedef struct JsonObject
 {

@@ -108,8 +108,9 @@ AddAmounts(int64 a, int64 b, const char *what)
 
 	if (!money_add(a, b, &result))
 		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s is out of range", what)));
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is out of range", what),
+				 errdetail("Amounts have at most 18 digits.")));
 	return result;
 }
 

@@ -26,7 +26,7 @@ extern int64 NumericToMinor(Datum numeric, int exponent, const char *field);
 /* A numeric Datum's value as a rate scaled by RATE_ONE. */
 extern int64 NumericToRate(Datum numeric, const char *field);
 
-/* Checked addition of amounts; ERROR 22003 naming `what` on overflow. */
+/* Checked addition of amounts; ERROR 22023 naming `what` on overflow. */
 extern int64 AddAmounts(int64 a, int64 b, const char *what);
 
 #endif							/* APPEASEMENT_MONEY_SQL_H */

@@ -548,6 +548,10 @@ record_capture(PG_FUNCTION_ARGS)
 	payment_amount = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	payment_captured = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 
+	if (TIMESTAMP_NOT_FINITE(captured_at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("captured_at must be a finite timestamp")));
 	amount = NumericToMinor(amount_numeric, exponent, "capture amount");
 	if (amount <= 0)
 		ereport(ERROR,
