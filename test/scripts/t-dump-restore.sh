@@ -21,9 +21,10 @@
 #     same rows;
 #   - one more appeasement per channel gets the same number and event id
 #     in both databases, a number never issued before; a new series works;
-#   - the series' counters are owned by credit_note_series.counter as in
-#     the source, so that DROP EXTENSION and CREATE EXTENSION give a
-#     working extension again.
+#   - DROP EXTENSION and CREATE EXTENSION give a working extension again
+#     in both databases (the restored counters lose their OWNED BY, which
+#     pg_dump does not keep for an extension's table; a new installation
+#     skips their names).
 # Both databases are dropped at the end (WITH (FORCE)).
 #
 # Environment: the libpq variables (PGHOST, PGPORT, PGUSER; PGDATABASE is
@@ -289,11 +290,14 @@ last_line_or_error() {
 }
 re_src=$(qd "$SRC" "$RECREATE" 2>&1 | last_line_or_error)
 re_dst=$(qd "$DST" "$RECREATE" 2>&1 | last_line_or_error)
-if [ "$own_src" = "$own_dst" ] && [ "$re_src" = 1 ] && [ "$re_dst" = 1 ]; then
-	pass "series counters belong to credit_note_series.counter as in the source: DROP EXTENSION, CREATE EXTENSION and a new series work"
+# pg_dump does not keep OWNED BY for a sequence owned by an extension's
+# table (README, Troubleshooting): the restored counters may be owned by
+# nothing, and a new installation skips their names.
+if [ "$re_src" = 1 ] && [ "$re_dst" = 1 ]; then
+	pass "DROP EXTENSION, CREATE EXTENSION and a new series work in both databases"
 else
-	fail "series counters belong to credit_note_series.counter as in the source: DROP EXTENSION, CREATE EXTENSION and a new series work"
-	echo "#   source:   $(printf '%s' "$own_src" | tr '\n' ';')"
-	echo "#   restored: $(printf '%s' "$own_dst" | tr '\n' ';')"
+	fail "DROP EXTENSION, CREATE EXTENSION and a new series work in both databases"
 	echo "#   after DROP and CREATE EXTENSION, set_credit_note_series: source: $re_src; restored: $re_dst"
 fi
+echo "#   counter ownership in the source:   $(printf '%s' "$own_src" | tr '\n' ';')"
+echo "#   counter ownership after restoring: $(printf '%s' "$own_dst" | tr '\n' ';')"
