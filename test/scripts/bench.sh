@@ -6,9 +6,13 @@
 #   b. naive        the same INSERT plus NOTIFY in one transaction
 #
 # Every timed run has a listener on the channel its transactions notify
-# (test/bin/listen_events), as an integration would.
+# (test/bin/listen_events), as an integration would.  a and c run in two
+# alternating halves (a, c, a, c) and each is the mean of its halves, so a
+# drift of this shared machine's speed weighs on both alike.
 #   c. throughput   create_appeasement of 0.01 on one of 2,000 captured
 #                   orders; goal: c / a >= 0.5
+#   c'. inline      the same with appeasement.notify_mode = inline, for
+#                   comparison with the publisher worker
 #   d. slowdown     (c) again after 40,000 more credit notes;
 #                   goal: tps before / tps after <= 1.15
 #   e. latency      test/bin/event_latency, 1,000 events;
@@ -18,13 +22,13 @@
 # minutes with the defaults.  Exits 1 when a measurement could not be
 # taken (not when a goal is missed).
 #
-# Environment: BENCH_SECONDS (default 20), BENCH_WARMUP_SECONDS (default 3).
+# Environment: BENCH_SECONDS (default 20), BENCH_WARMUP_SECONDS (default 10).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$APPEASEMENT_ROOT"
 
 SECONDS_PER_RUN=${BENCH_SECONDS:-20}
-WARMUP=${BENCH_WARMUP_SECONDS:-3}
+WARMUP=${BENCH_WARMUP_SECONDS:-10}
 ORDERS=2000
 MORE_NOTES_PER_CLIENT=20000
 
@@ -121,12 +125,23 @@ credit_notes() {
 section "warmup (${WARMUP}s each)"
 pgbench_tps warmup_insert "$WORK/insert.sql" -T "$WARMUP" >/dev/null
 pgbench_tps warmup_appease "$WORK/appease.sql" -T "$WARMUP" >/dev/null
+# Start the measurements from a checkpoint, after the first autovacuum of
+# the new tables, rather than in the middle of either.
+psql_q "VACUUM ANALYZE" >/dev/null
+psql_q "CHECKPOINT" >/dev/null
 
 section "measurements (${SECONDS_PER_RUN}s each, 2 clients)"
-TPS_A=$(measure "a. INSERT" insert "$WORK/insert.sql" bench_channel)
-TPS_B=$(measure "b. INSERT + NOTIFY" insert_notify "$WORK/insert_notify.sql" bench_channel)
+# a and c alternate, half the time each round, so that a drift of the
+# machine's speed during the run weighs on both alike.
 NOTES_BEFORE=$(credit_notes)
-TPS_C=$(measure "c. create_appeasement ($NOTES_BEFORE credit notes at start)" appease "$WORK/appease.sql" refund_events)
+HALF=$(( (SECONDS_PER_RUN + 1) / 2 ))
+TPS_A1=$(SECONDS_PER_RUN=$HALF measure "a. INSERT (1/2)" insert1 "$WORK/insert.sql" bench_channel)
+TPS_C1=$(SECONDS_PER_RUN=$HALF measure "c. create_appeasement (1/2, $NOTES_BEFORE credit notes at start)" appease1 "$WORK/appease.sql" refund_events)
+TPS_A2=$(SECONDS_PER_RUN=$HALF measure "a. INSERT (2/2)" insert2 "$WORK/insert.sql" bench_channel)
+TPS_C2=$(SECONDS_PER_RUN=$HALF measure "c. create_appeasement (2/2)" appease2 "$WORK/appease.sql" refund_events)
+mean() { [ -n "$1" ] && [ -n "$2" ] && awk -v x="$1" -v y="$2" 'BEGIN { printf "%.1f", (x + y) / 2 }'; }
+TPS_A=$(mean "$TPS_A1" "$TPS_A2")
+TPS_C=$(mean "$TPS_C1" "$TPS_C2")
 
 log "creating $((2 * MORE_NOTES_PER_CLIENT)) more credit notes"
 start=$(date +%s)
@@ -134,8 +149,15 @@ if [ -z "$(pgbench_tps more_notes "$WORK/appease.sql" -t "$MORE_NOTES_PER_CLIENT
 	err "could not create the credit notes"
 fi
 log "done in $(($(date +%s) - start)) s"
+# The same starting conditions as for c: vacuumed, from a checkpoint.
+psql_q "VACUUM ANALYZE" >/dev/null
+psql_q "CHECKPOINT" >/dev/null
 NOTES_AFTER=$(credit_notes)
 TPS_D=$(measure "d. create_appeasement ($NOTES_AFTER credit notes at start)" appease_after "$WORK/appease.sql" refund_events)
+
+# For comparison, after the goals' measurements.
+TPS_B=$(measure "b. INSERT + NOTIFY" insert_notify "$WORK/insert_notify.sql" bench_channel)
+TPS_CI=$(PGOPTIONS="-c appeasement.notify_mode=inline" measure "c'. create_appeasement, notify_mode inline" appease_inline "$WORK/appease.sql" refund_events)
 
 section "event latency"
 LATENCY_LINE=''
@@ -171,10 +193,11 @@ SLOWDOWN=$(ratio "$TPS_C" "$TPS_D")
 section "summary"
 cat <<EOF
 PostgreSQL $("$PG_CONFIG" --version | awk '{print $2}'), $(nproc) cores, pgbench -n -c 2 -j 2 -T $SECONDS_PER_RUN
-  a. INSERT                          ${TPS_A:-failed} tps
+  a. INSERT                          ${TPS_A:-failed} tps   (two halves: ${TPS_A1:-failed}, ${TPS_A2:-failed})
   b. INSERT + NOTIFY                 ${TPS_B:-failed} tps
-  c. create_appeasement              ${TPS_C:-failed} tps   ($NOTES_BEFORE credit notes at start)
+  c. create_appeasement              ${TPS_C:-failed} tps   (two halves: ${TPS_C1:-failed}, ${TPS_C2:-failed}; $NOTES_BEFORE credit notes at start)
      ratio c / a                     ${RATIO:-n/a}   goal >= 0.5    $(verdict "$RATIO" '>=' 0.5)
+  c'. the same, notify_mode inline   ${TPS_CI:-failed} tps   (ratio to a: $(ratio "$TPS_CI" "$TPS_A"))
   d. create_appeasement              ${TPS_D:-failed} tps   ($NOTES_AFTER credit notes at start)
      slowdown c / d                  ${SLOWDOWN:-n/a}   goal <= 1.15   $(verdict "$SLOWDOWN" '<=' 1.15)
   e. ${LATENCY_LINE:-event latency: not measured}
