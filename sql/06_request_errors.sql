@@ -83,8 +83,11 @@ SELECT appeasement.create_appeasement('{"order_id": "ERR-1", "user": "u", "credi
 SELECT appeasement.create_appeasement('{"order_id": "ERR-1", "user": "u", "custom_attributes": {"a": 1}, "lines": [{"line_number": 1, "amount": "1", "reason": "r", "reason_description": "d"}]}');
 \echo :SQLSTATE
 
--- 0A000: idempotency keys are refused rather than ignored, so a retry cannot refund twice
-SELECT appeasement.create_appeasement('{"order_id": "ERR-1", "user": "u", "idempotency_key": "k-1", "lines": [{"line_number": 1, "amount": "1", "reason": "r", "reason_description": "d"}]}');
+-- a blank or overlong idempotency key
+SELECT appeasement.create_appeasement('{"order_id": "ERR-1", "user": "u", "idempotency_key": " ", "lines": [{"line_number": 1, "amount": "1", "reason": "r", "reason_description": "d"}]}');
+\echo :SQLSTATE
+SELECT appeasement.create_appeasement(jsonb_build_object('order_id', 'ERR-1', 'user', 'u', 'idempotency_key', repeat('k', 256),
+  'lines', '[{"line_number": 1, "amount": "1", "reason": "r", "reason_description": "d"}]'::jsonb));
 \echo :SQLSTATE
 
 -- P0002: unknown order or line

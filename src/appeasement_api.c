@@ -10,7 +10,9 @@
  *
  * Both check the request, create the credit note and its refund.created
  * event under the order's row lock (refund_engine.c), and return the
- * refund document.  All of it happens in the caller's transaction: an
+ * refund document.  A request with an idempotency_key that was already
+ * used with the same request returns the document of that credit note
+ * and creates nothing (idempotency.c).  All of it happens in the caller's transaction: an
  * error anywhere leaves nothing behind.
  *
  *-------------------------------------------------------------------------
@@ -37,8 +39,13 @@ Appease(RefundRequest *request)
 	Jsonb	   *result;
 
 	SPI_connect();
-	note = CreateCreditNote(request);
-	document = note->document;
+	document = IdempotencyClaim(request);
+	if (document == NULL)
+	{
+		note = CreateCreditNote(request);
+		IdempotencyRecord(request, note);
+		document = note->document;
+	}
 	result = SPI_palloc(VARSIZE(document));
 	memcpy(result, document, VARSIZE(document));
 	SPI_finish();

@@ -43,6 +43,8 @@ typedef struct RefundRequest
 	bool		has_requested_at;
 	TimestampTz requested_at;	/* the request's credit_note_date */
 	Jsonb	   *custom_attributes;	/* an array, [] when absent */
+	char	   *idempotency_key;	/* or NULL */
+	Jsonb	   *keyed_request;	/* the request as compared for a retry */
 	int			nlines;
 	RefundLineRequest *lines;
 } RefundRequest;
@@ -134,5 +136,14 @@ extern CreditNote *CreateCreditNote(RefundRequest *request);
 
 /* refund_document.c */
 extern Jsonb *RefundDocument(CreditNote *note);
+
+/*
+ * idempotency.c: IdempotencyClaim returns the document of the credit note
+ * an earlier call with the same key and request created (NULL when this
+ * call is the first and now holds the key); IdempotencyRecord stores the
+ * credit note this call created.  SPI connected.
+ */
+extern Jsonb *IdempotencyClaim(RefundRequest *request);
+extern void IdempotencyRecord(RefundRequest *request, CreditNote *note);
 
 #endif							/* APPEASEMENT_REFUND_H */

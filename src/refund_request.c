@@ -51,10 +51,14 @@ ParseRefundRequest(Jsonb *document)
 	JsonObject	wrapped;
 	JsonArray	lines;
 	JsonArray	custom;
+	bool		wrapped_request = false;
 
 	/* {"appeasement": {...}} and {...} are the same request. */
 	if (JsonGetObject(root, "appeasement", &wrapped))
+	{
 		root = wrapped;
+		wrapped_request = true;
+	}
 
 	request->order_id = JsonGetScalarText(root, "order_id", true);
 	request->sales_channel_id = JsonGetScalarText(root, "sales_channel_id", false);
@@ -71,14 +75,20 @@ ParseRefundRequest(Jsonb *document)
 	else
 		request->custom_attributes = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("[]")));
 
+	request->idempotency_key = JsonGetString(root, "idempotency_key", false, true);
+	if (request->idempotency_key != NULL)
 	{
-		JsonbValue	v;
+		CheckTextLength(request->idempotency_key, JSON_IDENTIFIER_MAX, "field \"idempotency_key\"");
+		/* the request proper, without the optional wrapper */
+		if (wrapped_request)
+		{
+			JsonbValue	v;
 
-		if (JsonFind(root, "idempotency_key", &v))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("idempotency keys are not supported by this version"),
-					 errhint("Retry only after checking appeasement.credit_notes for the order.")));
+			(void) JsonFind(JsonRootObject(document, "request"), "appeasement", &v);
+			request->keyed_request = JsonbValueToJsonb(&v);
+		}
+		else
+			request->keyed_request = document;
 	}
 
 	if (!JsonGetArray(root, "lines", &lines))

@@ -1,0 +1,24 @@
+/* appeasement--0.1.0--0.2.0.sql: idempotent retries */
+
+\echo Use "ALTER EXTENSION appeasement UPDATE TO '0.2.0'" to load this file. \quit
+
+/*
+ * Idempotency keys: a request that carries a key creates its credit note
+ * once per sales channel; a retry with the same key and the same request
+ * gets that credit note's document back and creates nothing.
+ */
+CREATE TABLE @extschema@.idempotency_keys (
+	sales_channel_id text NOT NULL,
+	idempotency_key	text NOT NULL,
+	request			jsonb NOT NULL,
+	credit_note_number text,
+	document		jsonb,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (sales_channel_id, idempotency_key)
+);
+COMMENT ON TABLE @extschema@.idempotency_keys IS
+'the idempotency key of each keyed request, per sales channel, with the request, and the credit note and document it created';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.idempotency_keys', '');
+
+REVOKE ALL ON @extschema@.idempotency_keys FROM PUBLIC;
