@@ -1,4 +1,4 @@
-/* appeasement--0.1.0--0.2.0.sql: idempotent retries */
+/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews */
 
 \echo Use "ALTER EXTENSION appeasement UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -22,3 +22,14 @@ COMMENT ON TABLE @extschema@.idempotency_keys IS
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.idempotency_keys', '');
 
 REVOKE ALL ON @extschema@.idempotency_keys FROM PUBLIC;
+
+/*
+ * Previews: the document a request would create, writing nothing.
+ */
+CREATE FUNCTION @extschema@.preview_appeasement(request jsonb)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'preview_appeasement'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.preview_appeasement(jsonb) IS
+'the refund document a request would create now, with a null credit_note_number; writes nothing and takes no number';
+REVOKE ALL ON FUNCTION @extschema@.preview_appeasement(jsonb) FROM PUBLIC;

@@ -7,6 +7,7 @@
  *	  appeasement.create_appeasement(order_id text, line_number integer,
  *			amount numeric, reason text, reason_description text,
  *			"user" text) returns jsonb
+ *	  appeasement.preview_appeasement(request jsonb) returns jsonb
  *
  * Both check the request, create the credit note and its refund.created
  * event under the order's row lock (refund_engine.c), and return the
@@ -57,6 +58,32 @@ Datum
 create_appeasement(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_JSONB_P(Appease(ParseRefundRequest(PG_GETARG_JSONB_P(0))));
+}
+
+/*
+ * appeasement.preview_appeasement(request jsonb) returns jsonb
+ *
+ * The document create_appeasement would return now, with a null
+ * credit_note_number: the same checks and errors, no lock, no number, no
+ * write.  For a key already used with the same request, that credit
+ * note's document.
+ */
+PG_FUNCTION_INFO_V1(preview_appeasement);
+Datum
+preview_appeasement(PG_FUNCTION_ARGS)
+{
+	RefundRequest *request = ParseRefundRequest(PG_GETARG_JSONB_P(0));
+	Jsonb	   *document;
+	Jsonb	   *result;
+
+	SPI_connect();
+	document = IdempotencyLookup(request);
+	if (document == NULL)
+		document = PreviewCreditNote(request)->document;
+	result = SPI_palloc(VARSIZE(document));
+	memcpy(result, document, VARSIZE(document));
+	SPI_finish();
+	PG_RETURN_JSONB_P(result);
 }
 
 static char *

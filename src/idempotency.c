@@ -69,31 +69,20 @@ KeyChannel(RefundRequest *request)
 											 1, &isnull));
 }
 
-Jsonb *
-IdempotencyClaim(RefundRequest *request)
+/*
+ * The document of the earlier use of the request's key, or NULL when the
+ * key is unused; 23505 when it was used with another request.
+ */
+static Jsonb *
+EarlierUse(RefundRequest *request, Datum *args, const char *channel)
 {
-	char	   *channel;
-	Datum		args[3];
 	bool		isnull;
 	bool		same;
 	Datum		document;
 
-	if (request->idempotency_key == NULL)
-		return NULL;
-	channel = KeyChannel(request);
-	if (channel == NULL)
-		return NULL;			/* the refund reports the unknown order */
-
-	args[0] = CStringGetTextDatum(channel);
-	args[1] = CStringGetTextDatum(request->idempotency_key);
-	args[2] = JsonbPGetDatum(request->keyed_request);
-	SpiExecute(&claim_key, args, NULL, false, 0);
-	if (SPI_processed == 1)
-		return NULL;
-
-	SpiExecute(&earlier_use, args, NULL, false, 1);
+	SpiExecute(&earlier_use, args, NULL, true, 1);
 	if (SPI_processed != 1)
-		elog(ERROR, "idempotency key \"%s\" vanished", request->idempotency_key);
+		return NULL;
 	same = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (!same)
 		ereport(ERROR,
@@ -106,6 +95,50 @@ IdempotencyClaim(RefundRequest *request)
 	if (isnull)
 		elog(ERROR, "idempotency key \"%s\" has no credit note", request->idempotency_key);
 	return DatumGetJsonbPCopy(document);
+}
+
+/* Fills args with channel, key and request; false when there is no key to look at. */
+static bool
+KeyArgs(RefundRequest *request, Datum *args, char **channel)
+{
+	if (request->idempotency_key == NULL)
+		return false;
+	*channel = KeyChannel(request);
+	if (*channel == NULL)
+		return false;			/* the refund reports the unknown order */
+	args[0] = CStringGetTextDatum(*channel);
+	args[1] = CStringGetTextDatum(request->idempotency_key);
+	args[2] = JsonbPGetDatum(request->keyed_request);
+	return true;
+}
+
+Jsonb *
+IdempotencyClaim(RefundRequest *request)
+{
+	Datum		args[3];
+	char	   *channel;
+	Jsonb	   *document;
+
+	if (!KeyArgs(request, args, &channel))
+		return NULL;
+	SpiExecute(&claim_key, args, NULL, false, 0);
+	if (SPI_processed == 1)
+		return NULL;
+	document = EarlierUse(request, args, channel);
+	if (document == NULL)
+		elog(ERROR, "idempotency key \"%s\" vanished", request->idempotency_key);
+	return document;
+}
+
+Jsonb *
+IdempotencyLookup(RefundRequest *request)
+{
+	Datum		args[3];
+	char	   *channel;
+
+	if (!KeyArgs(request, args, &channel))
+		return NULL;
+	return EarlierUse(request, args, channel);
 }
 
 void

@@ -110,7 +110,7 @@ typedef struct CreditNote
 	char	   *series_prefix;	/* credit-note series of the order's channel */
 	Oid			series_counter;
 	bool		series_gapless;
-	char	   *number;
+	char	   *number;			/* NULL in a preview */
 	int64		event_id;		/* its refund.created event */
 	Jsonb	   *document;		/* the refund document */
 	const char *refund_type;	/* "Appeasement" */
@@ -134,16 +134,21 @@ extern RefundRequest *ParseRefundRequest(Jsonb *request);
  */
 extern CreditNote *CreateCreditNote(RefundRequest *request);
 
+/* The same credit note as it would be created now, unnumbered, writing nothing. */
+extern CreditNote *PreviewCreditNote(RefundRequest *request);
+
 /* refund_document.c */
 extern Jsonb *RefundDocument(CreditNote *note);
 
 /*
  * idempotency.c: IdempotencyClaim returns the document of the credit note
  * an earlier call with the same key and request created (NULL when this
- * call is the first and now holds the key); IdempotencyRecord stores the
+ * call is the first and now holds the key); IdempotencyLookup does the
+ * same without claiming (for a preview); IdempotencyRecord stores the
  * credit note this call created.  SPI connected.
  */
 extern Jsonb *IdempotencyClaim(RefundRequest *request);
+extern Jsonb *IdempotencyLookup(RefundRequest *request);
 extern void IdempotencyRecord(RefundRequest *request, CreditNote *note);
 
 #endif							/* APPEASEMENT_REFUND_H */

@@ -4,7 +4,7 @@
  *	  Checks a refund request against its order and writes the credit note.
  *
  * Locks: the order row, FOR UPDATE, before anything about the order is
- * read.  Every change to an order's lines, payments and totals goes
+ * read (a preview takes no lock and writes nothing).  Every change to an order's lines, payments and totals goes
  * through that lock (record_capture takes it too), so at READ COMMITTED a
  * second refund of the same order waits for the first to end and then
  * reads the committed running totals: the caps hold without serialization
@@ -39,12 +39,21 @@
 #include "spi_util.h"
 #include "tax.h"
 
+#define ORDER_QUERY \
+	"SELECT o.sales_channel_id, o.store_id, o.currency, o.exponent, o.captured, o.refunded, " \
+	CREDIT_NOTE_SERIES_COLUMNS \
+	"  FROM appeasement.orders o" \
+	"  LEFT JOIN appeasement.credit_note_series s ON s.sales_channel_id = o.sales_channel_id" \
+	" WHERE o.order_id = $1"
+
 static SpiStatement lock_order = {
-	"SELECT o.sales_channel_id, o.store_id, o.currency, o.exponent, o.captured, o.refunded, "
-	CREDIT_NOTE_SERIES_COLUMNS
-	"  FROM appeasement.orders o"
-	"  LEFT JOIN appeasement.credit_note_series s ON s.sales_channel_id = o.sales_channel_id"
-	" WHERE o.order_id = $1 FOR UPDATE OF o",
+	ORDER_QUERY " FOR UPDATE OF o",
+	1, {TEXTOID}
+};
+
+/* A preview reads the order without locking it: it writes nothing. */
+static SpiStatement read_order = {
+	ORDER_QUERY,
 	1, {TEXTOID}
 };
 
@@ -159,13 +168,13 @@ Int8ArrayDatum(const int64 *values, int n)
 }
 
 static void
-LockOrder(CreditNote *note)
+LockOrder(CreditNote *note, bool lock)
 {
 	RefundRequest *request = note->request;
 	Datum		key = CStringGetTextDatum(request->order_id);
 	bool		isnull;
 
-	SpiExecute(&lock_order, &key, NULL, false, 1);
+	SpiExecute(lock ? &lock_order : &read_order, &key, NULL, !lock, 1);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -546,8 +555,13 @@ WriteCreditNote(CreditNote *note)
 	}
 }
 
-CreditNote *
-CreateCreditNote(RefundRequest *request)
+/*
+ * Everything a credit note is before it is numbered and written: the
+ * order read (and locked, unless previewing), the request checked against
+ * it, the amounts, taxes and allocations computed.
+ */
+static CreditNote *
+ComputeCreditNote(RefundRequest *request, bool lock)
 {
 	CreditNote *note = palloc0(sizeof(CreditNote));
 
@@ -558,18 +572,36 @@ CreateCreditNote(RefundRequest *request)
 	note->payment_status = "REFUNDED";
 	note->created_at = GetCurrentTransactionStartTimestamp();
 
-	LockOrder(note);
+	LockOrder(note, lock);
 	LoadLines(note);
 	LoadPayments(note);
 	ComputeAmounts(note);
 	CheckCaps(note);
 	ComputeTaxes(note);
 	Allocate(note);
+	return note;
+}
+
+CreditNote *
+CreateCreditNote(RefundRequest *request)
+{
+	CreditNote *note = ComputeCreditNote(request, true);
+
 	note->number = TakeCreditNoteNumber(note->order.sales_channel_id, note->series_prefix,
 										note->series_counter, note->series_gapless);
 	note->event_id = RefundEventNewId();
 	note->document = RefundDocument(note);
 	WriteCreditNote(note);
 	RefundEventWritten(note->event_id, REFUND_CREATED, note->number, note->document);
+	return note;
+}
+
+CreditNote *
+PreviewCreditNote(RefundRequest *request)
+{
+	CreditNote *note = ComputeCreditNote(request, false);
+
+	note->number = NULL;
+	note->document = RefundDocument(note);
 	return note;
 }
