@@ -28,13 +28,15 @@ SELECT appeasement.create_appeasement('{"appeasement": {
 -- The document, dates masked: exactly the seed's refund event.
 SELECT jsonb_pretty(regress.masked(doc)) FROM seed;
 
--- Key by key, the seed's refund event (its dates are creation times, masked here).
+-- Key by key, the seed's refund event (its dates are creation times, masked here), with
+-- the payment_id and method that each payment element carries since 0.2.0.
 SELECT regress.masked(doc) = '{"refund": {
   "credit_note_date": "(now)", "credit_note_number": "CUS148", "custom_attributes": [],
   "lines": [{"order_item_id": "190", "order_line": "1",
              "payments": [{"details": {"cost_gross": "48.71", "cost_net": "44.99", "cost_vat": "3.72",
                                        "vat_detail": [{"amount": "3.72", "rate": "8.25", "type": "VAT"}],
                                        "vat_rate": "8.25"},
+                           "method": "card", "payment_id": "P1",
                            "status": {"code": "REFUNDED", "name": "REFUNDED"}}],
              "reason": "Item too big", "reason_description": "Item too big"}],
   "order_id": "100000000000001", "refund_reason": "RELEASESUCCESS", "refund_type": "Appeasement",

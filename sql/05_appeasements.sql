@@ -87,6 +87,22 @@ SELECT jsonb_pretty(d #> '{refund,lines,0,payments}')
   FROM (VALUES (appeasement.create_appeasement('APP-3', 1, 25.00, 'Damaged', 'Half', 'agent1'))) AS t(d);
 SELECT payment_id, captured, refunded FROM appeasement.payments WHERE order_id = 'APP-3' ORDER BY position;
 
+-- refund_priority chooses the order: the gift card, listed second, is refunded first.
+SELECT appeasement.register_order('{
+  "order_id": "APP-5", "sales_channel_id": "web", "currency": "EUR",
+  "lines": [{"line_number": 1, "order_item_id": "A", "kind": "product", "gross": "50.00",
+             "taxes": [{"type": "VAT", "rate": "20"}]}],
+  "payments": [{"payment_id": "CARD", "method": "card", "amount": "40.00", "captured": "40.00", "refund_priority": 2},
+               {"payment_id": "GIFT", "method": "gift_card", "amount": "10.00", "captured": "10.00", "refund_priority": 1}]}');
+SELECT p #>> '{payment_id}' AS payment_id, p #>> '{method}' AS method, p #>> '{details,cost_gross}' AS gross,
+       p #>> '{details,cost_vat}' AS vat
+  FROM jsonb_array_elements(appeasement.create_appeasement('APP-5', 1, 15.00, 'Damaged', 'Dent', 'agent1')
+                            #> '{refund,lines,0,payments}') AS p;
+SELECT appeasement.register_order('{"order_id": "X-PRIO", "sales_channel_id": "web", "currency": "EUR",
+  "lines": [{"line_number": 1, "order_item_id": "A", "kind": "product", "gross": "1.00"}],
+  "payments": [{"payment_id": "P1", "amount": "1.00", "refund_priority": "first"}]}');
+\echo :SQLSTATE
+
 -- Currencies with 0 and 3 decimals.
 SELECT appeasement.register_order('{
   "order_id": "APP-JPY", "sales_channel_id": "web", "currency": "JPY",

@@ -1,4 +1,4 @@
-/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews */
+/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities */
 
 \echo Use "ALTER EXTENSION appeasement UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -22,6 +22,17 @@ COMMENT ON TABLE @extschema@.idempotency_keys IS
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.idempotency_keys', '');
 
 REVOKE ALL ON @extschema@.idempotency_keys FROM PUBLIC;
+
+/*
+ * Refund priorities: a line's refund goes to the order's payments lowest
+ * refund_priority first (by default, the order the payments were listed
+ * in, which is what 0.1.0 did).
+ */
+ALTER TABLE @extschema@.payments ADD COLUMN refund_priority integer;
+UPDATE @extschema@.payments SET refund_priority = position;
+ALTER TABLE @extschema@.payments ALTER COLUMN refund_priority SET NOT NULL;
+COMMENT ON COLUMN @extschema@.payments.refund_priority IS
+'lower is refunded first; by default the payment''s position in the registered order';
 
 /*
  * Previews: the document a request would create, writing nothing.

@@ -200,7 +200,7 @@ set_credit_note_series(PG_FUNCTION_ARGS)
 
 	args[0] = CStringGetTextDatum(prefix);
 	args[1] = CStringGetTextDatum(channel);
-	SpiExecute(&prefix_owner, args, NULL, true, 1);
+	SpiExecute(&prefix_owner, args, NULL, false, 1);
 	if (SPI_processed > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
@@ -208,7 +208,7 @@ set_credit_note_series(PG_FUNCTION_ARGS)
 						TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0],
 														  SPI_tuptable->tupdesc, 1, &isnull)))));
 
-	SpiExecute(&highest_issued, args, NULL, true, 1);
+	SpiExecute(&highest_issued, args, NULL, false, 1);
 	{
 		Datum		highest = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 

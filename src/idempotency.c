@@ -62,7 +62,7 @@ KeyChannel(RefundRequest *request)
 	if (request->sales_channel_id != NULL)
 		return request->sales_channel_id;
 	order_id = CStringGetTextDatum(request->order_id);
-	SpiExecute(&order_channel, &order_id, NULL, true, 1);
+	SpiExecute(&order_channel, &order_id, NULL, false, 1);
 	if (SPI_processed == 0)
 		return NULL;
 	return TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
@@ -80,7 +80,7 @@ EarlierUse(RefundRequest *request, Datum *args, const char *channel)
 	bool		same;
 	Datum		document;
 
-	SpiExecute(&earlier_use, args, NULL, true, 1);
+	SpiExecute(&earlier_use, args, NULL, false, 1);
 	if (SPI_processed != 1)
 		return NULL;
 	same = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

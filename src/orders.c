@@ -70,6 +70,8 @@ typedef struct PaymentInput
 	char	   *psp_reference;
 	int64		amount;
 	int64		captured;
+	bool		priority_given;
+	int32		refund_priority;	/* lower is refunded first */
 } PaymentInput;
 
 typedef struct OrderInput
@@ -114,8 +116,8 @@ static SpiStatement insert_line = {
 
 static SpiStatement insert_payment = {
 	"INSERT INTO appeasement.payments (order_id, payment_id, position, method, psp,"
-	" psp_reference, amount, captured) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-	8, {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID}
+	" psp_reference, amount, captured, refund_priority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	9, {TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT4OID}
 };
 
 static SpiStatement lock_order_for_capture = {
@@ -242,6 +244,8 @@ ParsePayment(JsonObject pay_obj, int exponent, PaymentInput *payment)
 	if (payment->captured > payment->amount)
 		ReportBadOrder("a payment's captured amount must not exceed its amount",
 					   JsonFieldPath(pay_obj.path, "captured"));
+	payment->priority_given = JsonGetInt32(pay_obj, "refund_priority", PG_INT32_MIN + 1,
+										   PG_INT32_MAX, &payment->refund_priority);
 }
 
 static void
@@ -372,6 +376,9 @@ CanonicalOrder(OrderInput *order)
 		JbKeyString(&state, "psp_reference", payment->psp_reference);
 		JbKeyString(&state, "amount", FormatAmount(payment->amount, order->exponent));
 		JbKeyString(&state, "captured", FormatAmount(payment->captured, order->exponent));
+		/* only when given: orders registered before priorities compare equal */
+		if (payment->priority_given)
+			JbKeyString(&state, "refund_priority", psprintf("%d", payment->refund_priority));
 		JbEnd(&state, true);
 	}
 	JbEnd(&state, false);
@@ -447,8 +454,8 @@ InsertPayments(OrderInput *order)
 	for (int i = 0; i < order->npayments; i++)
 	{
 		PaymentInput *payment = &order->payments[i];
-		Datum		values[8];
-		char		nulls[9] = "        ";
+		Datum		values[9];
+		char		nulls[10] = "         ";
 
 		values[0] = CStringGetTextDatum(order->order_id);
 		values[1] = CStringGetTextDatum(payment->payment_id);
@@ -458,6 +465,8 @@ InsertPayments(OrderInput *order)
 		values[5] = NullableText(payment->psp_reference, &nulls[5]);
 		values[6] = Int64GetDatum(payment->amount);
 		values[7] = Int64GetDatum(payment->captured);
+		/* by default, payments are refunded in the order they are listed */
+		values[8] = Int32GetDatum(payment->priority_given ? payment->refund_priority : i + 1);
 		SpiExecute(&insert_payment, values, nulls, false, 0);
 	}
 }
@@ -495,7 +504,7 @@ register_order(PG_FUNCTION_ARGS)
 		bool		isnull;
 		bool		same;
 
-		SpiExecute(&same_registration, args, NULL, true, 1);
+		SpiExecute(&same_registration, args, NULL, false, 1);
 		same = SPI_processed == 1 &&
 			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (!same)

@@ -61,6 +61,8 @@ PushAllocation(JsonbParseState **state, CreditNote *note, RefundLine *line,
 	JbEnd(state, false);
 	JbKeyString(state, "vat_rate", FormatRate(rate_sum));
 	JbEnd(state, true);
+	JbKeyString(state, "method", note->payments[alloc->payment].method);
+	JbKeyString(state, "payment_id", note->payments[alloc->payment].payment_id);
 	PushStatus(state, note->payment_status);
 	JbEnd(state, true);
 }

@@ -15,7 +15,8 @@
  *	- line:		line.refunded + amount <= line.gross
  *	- order:	order.refunded + credit note <= order.captured
  *	- payment:	each payment's refunded <= its captured; a line's amount is
- *				allocated over the payments in position order.
+ *				allocated over the payments in refund order (lower
+ *				refund_priority first, then registration order).
  *
  *-------------------------------------------------------------------------
  */
@@ -59,17 +60,17 @@ static SpiStatement read_order = {
 
 /*
  * The requested lines, each with the order's payments as arrays in
- * position order; one row with null line columns when no line matches.
+ * refund order (refund_priority, then position); one row with null line columns when no line matches.
  * Read after the order's lock, so it sees the committed totals.
  */
 static SpiStatement lines_and_payments = {
 	"SELECT l.line_number, l.order_item_id, l.gross, l.refunded, l.tax_types,"
 	"       l.tax_rates::pg_catalog.text[], l.tax_amounts, l.tax_refunded,"
 	"       p.payment_ids, p.methods, p.captured, p.refunded"
-	"  FROM (SELECT pg_catalog.array_agg(payment_id ORDER BY position) AS payment_ids,"
-	"               pg_catalog.array_agg(method ORDER BY position) AS methods,"
-	"               pg_catalog.array_agg(captured ORDER BY position) AS captured,"
-	"               pg_catalog.array_agg(refunded ORDER BY position) AS refunded"
+	"  FROM (SELECT pg_catalog.array_agg(payment_id ORDER BY refund_priority, position) AS payment_ids,"
+	"               pg_catalog.array_agg(method ORDER BY refund_priority, position) AS methods,"
+	"               pg_catalog.array_agg(captured ORDER BY refund_priority, position) AS captured,"
+	"               pg_catalog.array_agg(refunded ORDER BY refund_priority, position) AS refunded"
 	"          FROM appeasement.payments WHERE order_id = $1) AS p"
 	"  LEFT JOIN appeasement.order_lines l"
 	"    ON l.order_id = $1 AND l.line_number OPERATOR(pg_catalog.=) ANY ($2)",
@@ -393,7 +394,7 @@ LoadPayments(CreditNote *note)
 }
 
 /*
- * Allocates each line's gross over the payments in position order, never
+ * Allocates each line's gross over the payments in refund order, never
  * above a payment's captured minus refunded amount, and splits the line's
  * tax exactly over its allocations.
  */

@@ -27,7 +27,9 @@ typedef struct SpiStatement
 
 /*
  * Executes a kept statement with the given values (nulls as SPI expects:
- * NULL for none, else ' ' / 'n' per argument).  Raises an error when SPI
+ * NULL for none, else ' ' / 'n' per argument).  read_only keeps the
+ * caller's snapshot; a statement that must see what committed while this
+ * transaction waited for a lock passes false, which takes a new one.  Raises an error when SPI
  * reports one; returns the SPI result code, with SPI_processed and
  * SPI_tuptable set.
  */
