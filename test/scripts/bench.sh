@@ -13,6 +13,8 @@
 #                   orders; goal: c / a >= 0.5
 #   c'. inline      the same with appeasement.notify_mode = inline, for
 #                   comparison with the publisher worker
+#   c''. gapless    the same with the channel on a gapless series, the
+#                   cost of numbering without gaps
 #   d. slowdown     (c) again after 40,000 more credit notes;
 #                   goal: tps before / tps after <= 1.15
 #   e. latency      test/bin/event_latency, 1,000 events;
@@ -158,6 +160,9 @@ TPS_D=$(measure "d. create_appeasement ($NOTES_AFTER credit notes at start)" app
 # For comparison, after the goals' measurements.
 TPS_B=$(measure "b. INSERT + NOTIFY" insert_notify "$WORK/insert_notify.sql" bench_channel)
 TPS_CI=$(PGOPTIONS="-c appeasement.notify_mode=inline" measure "c'. create_appeasement, notify_mode inline" appease_inline "$WORK/appease.sql" refund_events)
+# The cost of gapless numbering: the same channel switched to a gapless series.
+psql_q "SELECT appeasement.set_credit_note_series('900001', 'BG-', 1, gapless => true)" >/dev/null
+TPS_CG=$(measure "c''. create_appeasement, gapless series" appease_gapless "$WORK/appease.sql" refund_events)
 
 section "event latency"
 LATENCY_LINE=''
@@ -198,6 +203,7 @@ PostgreSQL $("$PG_CONFIG" --version | awk '{print $2}'), $(nproc) cores, pgbench
   c. create_appeasement              ${TPS_C:-failed} tps   (two halves: ${TPS_C1:-failed}, ${TPS_C2:-failed}; $NOTES_BEFORE credit notes at start)
      ratio c / a                     ${RATIO:-n/a}   goal >= 0.5    $(verdict "$RATIO" '>=' 0.5)
   c'. the same, notify_mode inline   ${TPS_CI:-failed} tps   (ratio to a: $(ratio "$TPS_CI" "$TPS_A"))
+  c''. the same, gapless series      ${TPS_CG:-failed} tps   (ratio to a: $(ratio "$TPS_CG" "$TPS_A"), to c: $(ratio "$TPS_CG" "$TPS_C"))
   d. create_appeasement              ${TPS_D:-failed} tps   ($NOTES_AFTER credit notes at start)
      slowdown c / d                  ${SLOWDOWN:-n/a}   goal <= 1.15   $(verdict "$SLOWDOWN" '<=' 1.15)
   e. ${LATENCY_LINE:-event latency: not measured}
