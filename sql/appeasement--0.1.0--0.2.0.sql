@@ -1,4 +1,4 @@
-/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities */
+/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities, reasons */
 
 \echo Use "ALTER EXTENSION appeasement UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -44,3 +44,80 @@ LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION @extschema@.preview_appeasement(jsonb) IS
 'the refund document a request would create now, with a null credit_note_number; writes nothing and takes no number';
 REVOKE ALL ON FUNCTION @extschema@.preview_appeasement(jsonb) FROM PUBLIC;
+
+/*
+ * Reason catalogue, and the channels that require its codes.
+ */
+CREATE TABLE @extschema@.reasons (
+	code			text PRIMARY KEY CHECK (length(code) BETWEEN 1 AND 255),
+	description		text NOT NULL,
+	kinds			text[] CHECK (kinds <@ ARRAY['product', 'virtual', 'shipping']),
+	active			boolean NOT NULL DEFAULT true,
+	updated_at		timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.reasons IS
+'appeasement reason codes: what they mean, the kinds of line they apply to (null: all), whether they can be used';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.reasons', '');
+REVOKE ALL ON @extschema@.reasons FROM PUBLIC;
+
+CREATE TABLE @extschema@.channel_settings (
+	sales_channel_id text PRIMARY KEY,
+	require_known_reason boolean NOT NULL DEFAULT false,
+	updated_at		timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.channel_settings IS
+'settings of a sales channel: whether its appeasements must use reason codes of the catalogue';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.channel_settings', '');
+REVOKE ALL ON @extschema@.channel_settings FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.set_reason(code text, description text, kinds text[] DEFAULT NULL,
+									   active boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF code IS NULL OR btrim(code) = '' OR length(code) > 255 THEN
+		RAISE EXCEPTION 'reason code must have between 1 and 255 characters, not only blanks'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF description IS NULL OR btrim(description) = '' THEN
+		RAISE EXCEPTION 'description of reason "%" must not be blank', code
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF kinds IS NOT NULL AND (cardinality(kinds) = 0
+							  OR NOT kinds <@ ARRAY['product', 'virtual', 'shipping']) THEN
+		RAISE EXCEPTION 'kinds of reason "%" must be null or some of product, virtual and shipping', code
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('The kinds given are %s.', kinds);
+	END IF;
+	INSERT INTO @extschema@.reasons AS r (code, description, kinds, active)
+	VALUES (set_reason.code, set_reason.description, set_reason.kinds, coalesce(set_reason.active, true))
+	ON CONFLICT ON CONSTRAINT reasons_pkey DO UPDATE
+	   SET description = excluded.description, kinds = excluded.kinds,
+		   active = excluded.active, updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION @extschema@.set_reason(text, text, text[], boolean) IS
+'adds or changes a reason code: its description, the kinds of line it applies to (null: all), whether it can be used';
+REVOKE ALL ON FUNCTION @extschema@.set_reason(text, text, text[], boolean) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.set_require_known_reason(sales_channel_id text, required boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF btrim(sales_channel_id) = '' OR length(sales_channel_id) > 255 THEN
+		RAISE EXCEPTION 'sales_channel_id must have between 1 and 255 characters, not only blanks'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO @extschema@.channel_settings AS c (sales_channel_id, require_known_reason)
+	VALUES (set_require_known_reason.sales_channel_id, required)
+	ON CONFLICT ON CONSTRAINT channel_settings_pkey DO UPDATE
+	   SET require_known_reason = excluded.require_known_reason, updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION @extschema@.set_require_known_reason(text, boolean) IS
+'whether the appeasements of a sales channel must give, on every line, an active reason code that applies to the line''s kind';
+REVOKE ALL ON FUNCTION @extschema@.set_require_known_reason(text, boolean) FROM PUBLIC;

@@ -83,6 +83,7 @@ typedef struct RefundLine
 {
 	RefundLineRequest *request;
 	char	   *order_item_id;
+	char	   *kind;			/* product, virtual or shipping */
 	int64		line_gross;
 	int64		line_refunded;
 	int			ntaxes;
@@ -110,6 +111,7 @@ typedef struct CreditNote
 	char	   *series_prefix;	/* credit-note series of the order's channel */
 	Oid			series_counter;
 	bool		series_gapless;
+	bool		require_known_reason;	/* the channel's setting */
 	char	   *number;			/* NULL in a preview */
 	int64		event_id;		/* its refund.created event */
 	Jsonb	   *document;		/* the refund document */

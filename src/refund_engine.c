@@ -42,9 +42,10 @@
 
 #define ORDER_QUERY \
 	"SELECT o.sales_channel_id, o.store_id, o.currency, o.exponent, o.captured, o.refunded, " \
-	CREDIT_NOTE_SERIES_COLUMNS \
+	CREDIT_NOTE_SERIES_COLUMNS ", coalesce(c.require_known_reason, false)" \
 	"  FROM appeasement.orders o" \
 	"  LEFT JOIN appeasement.credit_note_series s ON s.sales_channel_id = o.sales_channel_id" \
+	"  LEFT JOIN appeasement.channel_settings c ON c.sales_channel_id = o.sales_channel_id" \
 	" WHERE o.order_id = $1"
 
 static SpiStatement lock_order = {
@@ -66,7 +67,7 @@ static SpiStatement read_order = {
 static SpiStatement lines_and_payments = {
 	"SELECT l.line_number, l.order_item_id, l.gross, l.refunded, l.tax_types,"
 	"       l.tax_rates::pg_catalog.text[], l.tax_amounts, l.tax_refunded,"
-	"       p.payment_ids, p.methods, p.captured, p.refunded"
+	"       p.payment_ids, p.methods, p.captured, p.refunded, l.kind"
 	"  FROM (SELECT pg_catalog.array_agg(payment_id ORDER BY refund_priority, position) AS payment_ids,"
 	"               pg_catalog.array_agg(method ORDER BY refund_priority, position) AS methods,"
 	"               pg_catalog.array_agg(captured ORDER BY refund_priority, position) AS captured,"
@@ -75,6 +76,12 @@ static SpiStatement lines_and_payments = {
 	"  LEFT JOIN appeasement.order_lines l"
 	"    ON l.order_id = $1 AND l.line_number OPERATOR(pg_catalog.=) ANY ($2)",
 	2, {TEXTOID, INT4ARRAYOID}
+};
+
+static SpiStatement known_reasons = {
+	"SELECT code, kinds FROM appeasement.reasons"
+	" WHERE active AND code OPERATOR(pg_catalog.=) ANY ($1)",
+	1, {TEXTARRAYOID}
 };
 
 /* The credit note and its event, with the order's and the payments' running totals. */
@@ -191,6 +198,7 @@ LockOrder(CreditNote *note, bool lock)
 	note->series_prefix = TextColumn(0, 7);
 	note->series_counter = DatumGetObjectId(Column(0, 8, &isnull));
 	note->series_gapless = DatumGetBool(Column(0, 9, &isnull));
+	note->require_known_reason = DatumGetBool(Column(0, 10, &isnull));
 
 	if (request->sales_channel_id != NULL &&
 		strcmp(request->sales_channel_id, note->order.sales_channel_id) != 0)
@@ -212,6 +220,7 @@ LoadLine(RefundLine *line, int row)
 	int			n;
 
 	line->order_item_id = TextColumn(row, 2);
+	line->kind = TextColumn(row, 13);
 	line->line_gross = Int64Column(row, 3);
 	line->line_refunded = Int64Column(row, 4);
 	n = ArrayColumn(row, 5, TEXTOID, TAX_MAX_COMPONENTS, &types, NULL);
@@ -275,6 +284,63 @@ LoadLines(CreditNote *note)
 							line->request->order_item_id, line->request->line_number,
 							request->order_id),
 					 errdetail("The line's order_item_id is \"%s\".", line->order_item_id)));
+	}
+}
+
+/*
+ * Where the channel requires known reasons: every line's reason is an
+ * active code of the catalogue whose kinds (null: all) include the line's.
+ */
+static void
+CheckReasons(CreditNote *note)
+{
+	RefundRequest *request = note->request;
+	Datum	   *codes;
+	Datum		arg;
+
+	if (!note->require_known_reason)
+		return;
+
+	codes = palloc(sizeof(Datum) * request->nlines);
+	for (int i = 0; i < request->nlines; i++)
+		codes[i] = CStringGetTextDatum(request->lines[i].reason);
+	arg = PointerGetDatum(construct_array(codes, request->nlines, TEXTOID, -1, false,
+										  TYPALIGN_INT));
+	SpiExecute(&known_reasons, &arg, NULL, false, 0);
+
+	for (int i = 0; i < request->nlines; i++)
+	{
+		RefundLine *line = &note->lines[i];
+		int			row = -1;
+		bool		isnull;
+
+		for (uint64 r = 0; r < SPI_processed; r++)
+			if (strcmp(TextColumn(r, 1), line->request->reason) == 0)
+				row = r;
+		if (row < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("reason \"%s\" of line %d is not an active reason code",
+							line->request->reason, line->request->line_number),
+					 errdetail("Sales channel \"%s\" requires known reasons.",
+							   note->order.sales_channel_id),
+					 errhint("The codes are set with appeasement.set_reason.")));
+		(void) Column(row, 2, &isnull);
+		if (!isnull)
+		{
+			Datum	   *allowed;
+			int			n = ArrayColumn(row, 2, TEXTOID, INT_MAX, &allowed, NULL);
+			bool		found = false;
+
+			for (int k = 0; k < n; k++)
+				if (strcmp(TextDatumGetCString(allowed[k]), line->kind) == 0)
+					found = true;
+			if (!found)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("reason \"%s\" does not apply to line %d, a %s line",
+								line->request->reason, line->request->line_number, line->kind)));
+		}
 	}
 }
 
@@ -576,6 +642,7 @@ ComputeCreditNote(RefundRequest *request, bool lock)
 	LockOrder(note, lock);
 	LoadLines(note);
 	LoadPayments(note);
+	CheckReasons(note);
 	ComputeAmounts(note);
 	CheckCaps(note);
 	ComputeTaxes(note);
