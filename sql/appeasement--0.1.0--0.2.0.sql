@@ -1,4 +1,4 @@
-/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities, reasons */
+/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities, reasons, returns */
 
 \echo Use "ALTER EXTENSION appeasement UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -121,3 +121,24 @@ $$;
 COMMENT ON FUNCTION @extschema@.set_require_known_reason(text, boolean) IS
 'whether the appeasements of a sales channel must give, on every line, an active reason code that applies to the line''s kind';
 REVOKE ALL ON FUNCTION @extschema@.set_require_known_reason(text, boolean) FROM PUBLIC;
+
+/*
+ * Return refunds: the units returned per line, the rma of a credit note.
+ */
+ALTER TABLE @extschema@.order_lines ADD COLUMN returned_quantity integer NOT NULL DEFAULT 0;
+COMMENT ON COLUMN @extschema@.order_lines.returned_quantity IS
+'units of the line returned so far, over all return refunds (never above quantity)';
+ALTER TABLE @extschema@.issued_credit_notes ADD COLUMN rma text NOT NULL DEFAULT '';
+COMMENT ON COLUMN @extschema@.issued_credit_notes.rma IS
+'the return authorisation of a return refund; empty for an appeasement';
+ALTER TABLE @extschema@.issued_credit_note_lines ADD COLUMN quantity integer NOT NULL DEFAULT 0;
+COMMENT ON COLUMN @extschema@.issued_credit_note_lines.quantity IS
+'units returned with this line; 0 for an appeasement';
+
+CREATE FUNCTION @extschema@.create_return_refund(request jsonb)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'create_return_refund'
+LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.create_return_refund(jsonb) IS
+'creates a credit note refunding returned units of order lines, with the same caps as appeasements, and returns its refund document';
+REVOKE ALL ON FUNCTION @extschema@.create_return_refund(jsonb) FROM PUBLIC;

@@ -57,7 +57,24 @@ PG_FUNCTION_INFO_V1(create_appeasement);
 Datum
 create_appeasement(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_JSONB_P(Appease(ParseRefundRequest(PG_GETARG_JSONB_P(0))));
+	PG_RETURN_JSONB_P(Appease(ParseRefundRequest(PG_GETARG_JSONB_P(0), false)));
+}
+
+/*
+ * appeasement.create_return_refund(request jsonb) returns jsonb
+ *
+ * A refund for returned goods: like an appeasement, with the request's rma
+ * and, per line, the quantity returned (never more units than bought, over
+ * all returns) and an optional amount (by default the line's gross times
+ * the quantity over the quantity bought, rounded half away from zero,
+ * capped by the line's refundable balance).  It shares the caps and
+ * balances of appeasements.
+ */
+PG_FUNCTION_INFO_V1(create_return_refund);
+Datum
+create_return_refund(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_JSONB_P(Appease(ParseRefundRequest(PG_GETARG_JSONB_P(0), true)));
 }
 
 /*
@@ -72,7 +89,7 @@ PG_FUNCTION_INFO_V1(preview_appeasement);
 Datum
 preview_appeasement(PG_FUNCTION_ARGS)
 {
-	RefundRequest *request = ParseRefundRequest(PG_GETARG_JSONB_P(0));
+	RefundRequest *request = ParseRefundRequest(PG_GETARG_JSONB_P(0), false);
 	Jsonb	   *document;
 	Jsonb	   *result;
 

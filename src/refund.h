@@ -29,14 +29,17 @@ typedef struct RefundLineRequest
 	const char *path;			/* "lines[0]", for messages */
 	int32		line_number;
 	char	   *order_item_id;	/* the request's "id", or NULL */
-	char	   *amount_text;	/* exactly one of amount_text and percent_text */
-	char	   *percent_text;
+	char	   *amount_text;	/* appeasements: exactly one of amount_text and */
+	char	   *percent_text;	/* percent_text; returns: amount_text or neither */
+	int32		quantity;		/* units returned; 0 for an appeasement */
 	char	   *reason;
 	char	   *reason_description;
 } RefundLineRequest;
 
 typedef struct RefundRequest
 {
+	bool		is_return;		/* create_return_refund rather than an appeasement */
+	char	   *rma;			/* returns: the return authorisation */
 	char	   *order_id;
 	char	   *sales_channel_id;	/* NULL: the order's */
 	char	   *user;
@@ -84,6 +87,8 @@ typedef struct RefundLine
 	RefundLineRequest *request;
 	char	   *order_item_id;
 	char	   *kind;			/* product, virtual or shipping */
+	int32		line_quantity;	/* units bought */
+	int32		line_returned;	/* units returned so far */
 	int64		line_gross;
 	int64		line_refunded;
 	int			ntaxes;
@@ -115,7 +120,7 @@ typedef struct CreditNote
 	char	   *number;			/* NULL in a preview */
 	int64		event_id;		/* its refund.created event */
 	Jsonb	   *document;		/* the refund document */
-	const char *refund_type;	/* "Appeasement" */
+	const char *refund_type;	/* "Appeasement" or "Return" */
 	const char *status;			/* "RELEASED" */
 	const char *status_reason;	/* "RELEASESUCCESS" */
 	const char *payment_status; /* "REFUNDED" */
@@ -125,7 +130,7 @@ typedef struct CreditNote
 } CreditNote;
 
 /* refund_request.c */
-extern RefundRequest *ParseRefundRequest(Jsonb *request);
+extern RefundRequest *ParseRefundRequest(Jsonb *request, bool is_return);
 
 /* Event type of a new credit note. */
 #define REFUND_CREATED		"refund.created"

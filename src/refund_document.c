@@ -104,7 +104,7 @@ RefundDocument(CreditNote *note)
 	JbKeyString(&state, "order_id", note->order.order_id);
 	JbKeyString(&state, "refund_reason", note->status_reason);
 	JbKeyString(&state, "refund_type", note->refund_type);
-	JbKeyString(&state, "rma", "");
+	JbKeyString(&state, "rma", note->request->rma != NULL ? note->request->rma : "");
 	JbKeyString(&state, "sales_channel_id", note->order.sales_channel_id);
 
 	JbKey(&state, "status");

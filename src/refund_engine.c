@@ -67,7 +67,8 @@ static SpiStatement read_order = {
 static SpiStatement lines_and_payments = {
 	"SELECT l.line_number, l.order_item_id, l.gross, l.refunded, l.tax_types,"
 	"       l.tax_rates::pg_catalog.text[], l.tax_amounts, l.tax_refunded,"
-	"       p.payment_ids, p.methods, p.captured, p.refunded, l.kind"
+	"       p.payment_ids, p.methods, p.captured, p.refunded, l.kind,"
+	"       l.quantity, l.returned_quantity"
 	"  FROM (SELECT pg_catalog.array_agg(payment_id ORDER BY refund_priority, position) AS payment_ids,"
 	"               pg_catalog.array_agg(method ORDER BY refund_priority, position) AS methods,"
 	"               pg_catalog.array_agg(captured ORDER BY refund_priority, position) AS captured,"
@@ -95,9 +96,10 @@ static SpiStatement insert_credit_note = {
 	"           VALUES ($15, $16, $1, $17))"
 	" INSERT INTO appeasement.issued_credit_notes (credit_note_number, order_id, sales_channel_id,"
 	" refund_type, status, status_reason, created_at, requested_at, \"user\", gross, vat,"
-	" custom_attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-	17, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-	TEXTOID, INT8OID, INT8OID, JSONBOID, TEXTARRAYOID, INT8ARRAYOID, INT8OID, TEXTOID, JSONBOID}
+	" custom_attributes, rma) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $18)",
+	18, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TEXTOID, INT8OID, INT8OID, JSONBOID, TEXTARRAYOID, INT8ARRAYOID, INT8OID, TEXTOID, JSONBOID,
+	TEXTOID}
 };
 
 /*
@@ -106,7 +108,8 @@ static SpiStatement insert_credit_note = {
  * i of the flattened array $12 ($13 components each).
  */
 static SpiStatement insert_line = {
-	"WITH l AS (UPDATE appeasement.order_lines SET refunded = refunded + $4, tax_refunded = $8"
+	"WITH l AS (UPDATE appeasement.order_lines SET refunded = refunded + $4, tax_refunded = $8,"
+	"                   returned_quantity = returned_quantity + $15"
 	"            WHERE order_id = $2 AND line_number = $3),"
 	"     a AS (INSERT INTO appeasement.credit_note_allocations (credit_note_number, line_number,"
 	"             payment_id, order_id, gross, tax_amounts, status)"
@@ -116,9 +119,10 @@ static SpiStatement insert_line = {
 	"                            pg_catalog.unnest($10::pg_catalog.int8[]))"
 	"                  WITH ORDINALITY AS t(payment_id, gross, i))"
 	" INSERT INTO appeasement.issued_credit_note_lines (credit_note_number, order_id, line_number,"
-	" gross, tax_amounts, vat, reason, reason_description) VALUES ($1, $2, $3, $4, $5, $6, $7, $14)",
-	14, {TEXTOID, TEXTOID, INT4OID, INT8OID, INT8ARRAYOID, INT8OID, TEXTOID, INT8ARRAYOID,
-	TEXTARRAYOID, INT8ARRAYOID, TEXTOID, INT8ARRAYOID, INT4OID, TEXTOID}
+	" gross, tax_amounts, vat, reason, reason_description, quantity)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $14, $15)",
+	15, {TEXTOID, TEXTOID, INT4OID, INT8OID, INT8ARRAYOID, INT8OID, TEXTOID, INT8ARRAYOID,
+	TEXTARRAYOID, INT8ARRAYOID, TEXTOID, INT8ARRAYOID, INT4OID, TEXTOID, INT4OID}
 };
 
 static Datum
@@ -213,6 +217,7 @@ LockOrder(CreditNote *note, bool lock)
 static void
 LoadLine(RefundLine *line, int row)
 {
+	bool		isnull;
 	Datum	   *types;
 	Datum	   *rates;
 	Datum	   *amounts;
@@ -221,6 +226,8 @@ LoadLine(RefundLine *line, int row)
 
 	line->order_item_id = TextColumn(row, 2);
 	line->kind = TextColumn(row, 13);
+	line->line_quantity = DatumGetInt32(Column(row, 14, &isnull));
+	line->line_returned = DatumGetInt32(Column(row, 15, &isnull));
 	line->line_gross = Int64Column(row, 3);
 	line->line_refunded = Int64Column(row, 4);
 	n = ArrayColumn(row, 5, TEXTOID, TAX_MAX_COMPONENTS, &types, NULL);
@@ -356,7 +363,29 @@ ComputeAmounts(CreditNote *note)
 		RefundLine *line = &note->lines[i];
 		RefundLineRequest *req = line->request;
 
-		if (req->amount_text != NULL)
+		if (req->quantity > 0 && req->quantity > line->line_quantity - line->line_returned)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("quantity %d exceeds the units of line %d of order \"%s\" not yet returned",
+							req->quantity, req->line_number, note->order.order_id),
+					 errdetail("%d of the %d units bought can still be returned.",
+							   line->line_quantity - line->line_returned, line->line_quantity)));
+
+		if (req->amount_text == NULL && req->percent_text == NULL)
+		{
+			/* a return without an amount: its units' share of the line, within the balance */
+			if (!money_muldiv_round(line->line_gross, req->quantity, line->line_quantity,
+									&line->gross))
+				elog(ERROR, "share of a line out of range");
+			line->gross = Min(line->gross, line->line_gross - line->line_refunded);
+			if (line->gross <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("line %d of order \"%s\" has nothing left to refund",
+								req->line_number, note->order.order_id),
+						 errdetail("The line's refundable balance is 0.")));
+		}
+		else if (req->amount_text != NULL)
 		{
 			line->gross = ParseAmount(req->amount_text, strlen(req->amount_text), exponent,
 									  JsonFieldPath(req->path, "amount"));
@@ -544,8 +573,8 @@ WriteCreditNote(CreditNote *note)
 	Datum		order_id = CStringGetTextDatum(note->order.order_id);
 
 	{
-		Datum		values[17];
-		char		nulls[18] = "                 ";
+		Datum		values[18];
+		char		nulls[19] = "                  ";
 		Datum	   *payment_ids = palloc(sizeof(Datum) * Max(note->npayments, 1));
 		Datum	   *taken = palloc(sizeof(Datum) * Max(note->npayments, 1));
 		int			ntaken = 0;
@@ -580,6 +609,7 @@ WriteCreditNote(CreditNote *note)
 		values[14] = Int64GetDatum(note->event_id);
 		values[15] = CStringGetTextDatum(REFUND_CREATED);
 		values[16] = JsonbPGetDatum(note->document);
+		values[17] = CStringGetTextDatum(request->rma != NULL ? request->rma : "");
 		SpiExecute(&insert_credit_note, values, nulls, false, 0);
 	}
 
@@ -590,7 +620,7 @@ WriteCreditNote(CreditNote *note)
 		Datum	   *payment_ids = palloc(sizeof(Datum) * Max(line->nallocations, 1));
 		int64	   *alloc_gross = palloc(sizeof(int64) * Max(line->nallocations, 1));
 		int64	   *alloc_tax = palloc(sizeof(int64) * Max(line->nallocations * line->ntaxes, 1));
-		Datum		values[14];
+		Datum		values[15];
 
 		for (int j = 0; j < line->ntaxes; j++)
 			cumulative[j] = line->tax_refunded[j] + line->tax[j];
@@ -618,6 +648,7 @@ WriteCreditNote(CreditNote *note)
 		values[11] = Int8ArrayDatum(alloc_tax, line->nallocations * line->ntaxes);
 		values[12] = Int32GetDatum(line->ntaxes);
 		values[13] = CStringGetTextDatum(line->request->reason_description);
+		values[14] = Int32GetDatum(line->request->quantity);
 		SpiExecute(&insert_line, values, NULL, false, 0);
 	}
 }
@@ -633,7 +664,7 @@ ComputeCreditNote(RefundRequest *request, bool lock)
 	CreditNote *note = palloc0(sizeof(CreditNote));
 
 	note->request = request;
-	note->refund_type = "Appeasement";
+	note->refund_type = request->is_return ? "Return" : "Appeasement";
 	note->status = "RELEASED";
 	note->status_reason = "RELEASESUCCESS";
 	note->payment_status = "REFUNDED";

@@ -27,24 +27,39 @@ ReportBadRequest(const char *message, const char *field)
 }
 
 static void
-ParseLine(JsonObject obj, RefundLineRequest *line)
+ParseLine(JsonObject obj, bool is_return, RefundLineRequest *line)
 {
 	line->path = obj.path;
 	if (!JsonGetInt32(obj, "line_number", 0, PG_INT32_MAX, &line->line_number))
 		ReportBadRequest("every line needs a line_number", JsonFieldPath(obj.path, "line_number"));
 	line->order_item_id = JsonGetScalarText(obj, "id", false);
 	line->amount_text = JsonGetScalarText(obj, "amount", false);
-	line->percent_text = JsonGetScalarText(obj, "percent", false);
-	if ((line->amount_text == NULL) == (line->percent_text == NULL))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("line \"%s\" must give exactly one of \"amount\" and \"percent\"", obj.path)));
+	if (is_return)
+	{
+		/* a returned quantity, and an amount that defaults to its share of the line */
+		JsonbValue	v;
+
+		if (!JsonGetInt32(obj, "quantity", 1, PG_INT32_MAX, &line->quantity))
+			ReportBadRequest("every line of a return needs the quantity returned",
+							 JsonFieldPath(obj.path, "quantity"));
+		if (JsonFind(obj, "percent", &v))
+			ReportBadRequest("a return line gives an amount or nothing, not a percent",
+							 JsonFieldPath(obj.path, "percent"));
+	}
+	else
+	{
+		line->percent_text = JsonGetScalarText(obj, "percent", false);
+		if ((line->amount_text == NULL) == (line->percent_text == NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("line \"%s\" must give exactly one of \"amount\" and \"percent\"", obj.path)));
+	}
 	line->reason = JsonGetString(obj, "reason", true, true);
 	line->reason_description = JsonGetString(obj, "reason_description", true, true);
 }
 
 RefundRequest *
-ParseRefundRequest(Jsonb *document)
+ParseRefundRequest(Jsonb *document, bool is_return)
 {
 	RefundRequest *request = palloc0(sizeof(RefundRequest));
 	JsonObject	root = JsonRootObject(document, "request");
@@ -53,8 +68,9 @@ ParseRefundRequest(Jsonb *document)
 	JsonArray	custom;
 	bool		wrapped_request = false;
 
-	/* {"appeasement": {...}} and {...} are the same request. */
-	if (JsonGetObject(root, "appeasement", &wrapped))
+	/* {"appeasement": {...}} (or {"return": {...}}) and {...} are the same request. */
+	request->is_return = is_return;
+	if (JsonGetObject(root, is_return ? "return" : "appeasement", &wrapped))
 	{
 		root = wrapped;
 		wrapped_request = true;
@@ -63,6 +79,12 @@ ParseRefundRequest(Jsonb *document)
 	request->order_id = JsonGetScalarText(root, "order_id", true);
 	request->sales_channel_id = JsonGetScalarText(root, "sales_channel_id", false);
 	request->user = JsonGetString(root, "user", true, true);
+	if (is_return)
+	{
+		request->rma = JsonGetScalarText(root, "rma", true);
+		if (request->rma[strspn(request->rma, " \t\r\n")] == '\0')
+			ReportBadRequest("a return needs its rma", "rma");
+	}
 	request->has_requested_at = JsonGetTimestamp(root, "credit_note_date", &request->requested_at);
 
 	if (JsonGetArray(root, "custom_attributes", &custom))
@@ -84,7 +106,8 @@ ParseRefundRequest(Jsonb *document)
 		{
 			JsonbValue	v;
 
-			(void) JsonFind(JsonRootObject(document, "request"), "appeasement", &v);
+			(void) JsonFind(JsonRootObject(document, "request"), is_return ? "return" : "appeasement",
+							&v);
 			request->keyed_request = JsonbValueToJsonb(&v);
 		}
 		else
@@ -103,7 +126,7 @@ ParseRefundRequest(Jsonb *document)
 	{
 		RefundLineRequest *line = &request->lines[i];
 
-		ParseLine(JsonArrayObject(lines, i), line);
+		ParseLine(JsonArrayObject(lines, i), is_return, line);
 		for (int j = 0; j < i; j++)
 			if (request->lines[j].line_number == line->line_number)
 				ereport(ERROR,
