@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t-request-fuzz.sh: a bounded, deterministic fuzz of every input the C
-# code parses: register_order(jsonb), create_appeasement(jsonb),
+# code parses: register_order(jsonb), create_appeasement(jsonb) (also as
+# preview_appeasement and, with an rma and quantities, create_return_refund),
 # create_appeasement(text, int, numeric, text, text, text), record_capture
 # and set_credit_note_series.
 #
@@ -183,6 +184,17 @@ $f$ SELECT CASE name
    "0.01", "1.0", "1.00", "1.000", "5", "100000"]$j$::jsonb
  END $f$;
 
+-- The same request as a return refund: an rma, and one unit per line in
+-- place of a percent.  Anything that is not an object of lines is kept.
+CREATE FUNCTION pg_temp.fz_as_return(doc jsonb) RETURNS jsonb LANGUAGE sql AS $$
+	SELECT CASE WHEN jsonb_typeof(doc) = 'object' AND jsonb_typeof(doc -> 'lines') = 'array'
+				THEN jsonb_set(doc || '{"rma": "RMA-FUZZ"}', '{lines}',
+							   (SELECT coalesce(jsonb_agg(CASE WHEN jsonb_typeof(e) = 'object'
+															   THEN (e - 'percent') || '{"quantity": 1}'
+															   ELSE e END), '[]')
+								  FROM jsonb_array_elements(doc -> 'lines') AS e))
+				ELSE doc END
+$$;
 CREATE FUNCTION pg_temp.fz_long_string() RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
 	n int := pg_temp.fz_pick(ARRAY[33, 100, 1000, 2705, 3000, 10000, 100000, 1000000]);
@@ -903,7 +915,16 @@ BEGIN
 					WHEN 'register' THEN
 						PERFORM appeasement.register_order(c.doc);
 					WHEN 'request' THEN
-						res := appeasement.create_appeasement(c.doc);
+						-- one request in six is previewed (it creates nothing), one in six
+						-- made a return refund
+						CASE i % 6
+							WHEN 0 THEN
+								PERFORM appeasement.preview_appeasement(c.doc);
+							WHEN 1 THEN
+								res := appeasement.create_return_refund(pg_temp.fz_as_return(c.doc));
+							ELSE
+								res := appeasement.create_appeasement(c.doc);
+						END CASE;
 					WHEN 'line' THEN
 						res := appeasement.create_appeasement(c.t1, c.i1, c.n1, c.t2, c.t3, c.t4);
 					WHEN 'capture' THEN
