@@ -1,4 +1,4 @@
-/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities, reasons, returns */
+/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities, reasons, returns, security */
 
 \echo Use "ALTER EXTENSION appeasement UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -142,3 +142,118 @@ LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION @extschema@.create_return_refund(jsonb) IS
 'creates a credit note refunding returned units of order lines, with the same caps as appeasements, and returns its refund document';
 REVOKE ALL ON FUNCTION @extschema@.create_return_refund(jsonb) FROM PUBLIC;
+
+/*
+ * Security.  The functions that read or write the extension's tables run
+ * as the extension's owner (SECURITY DEFINER) with a pinned search_path,
+ * so that no object of the caller's schemas can stand in for one of ours;
+ * roles get exactly the functions of their job through grant_agent,
+ * grant_lead, grant_integration and grant_reader.  Nothing is granted to
+ * PUBLIC.
+ */
+DO $$
+DECLARE
+	f regprocedure;
+BEGIN
+	FOR f IN
+		SELECT p.oid::regprocedure
+		  FROM pg_catalog.pg_proc p
+		 WHERE p.pronamespace = '@extschema@'::regnamespace
+		   AND p.proname IN ('register_order', 'record_capture', 'create_appeasement',
+							 'preview_appeasement', 'create_return_refund', 'set_credit_note_series',
+							 'set_reason', 'set_require_known_reason', 'refund_events_after',
+							 'publisher_status')
+	LOOP
+		EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', f);
+	END LOOP;
+END
+$$;
+
+/* The refund history is append-only, for every role. */
+CREATE FUNCTION @extschema@.refuse_history_change()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'refuse_history_change'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.refuse_history_change() IS
+'trigger refusing UPDATE, DELETE and TRUNCATE of the refund history (credit notes, their lines and allocations, refund events)';
+REVOKE ALL ON FUNCTION @extschema@.refuse_history_change() FROM PUBLIC;
+
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.issued_credit_notes
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.issued_credit_note_lines
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.credit_note_allocations
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.refund_events
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
+
+/*
+ * grant_<job>(role): the functions (and, for readers, the views) of a job.
+ * Only the extension's owner or a superuser may call them.
+ */
+CREATE FUNCTION @extschema@.grant_job(job text, role regrole)
+RETURNS void
+LANGUAGE plpgsql STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	functions text[];
+	f text;
+BEGIN
+	functions := CASE job
+		WHEN 'agent' THEN ARRAY['create_appeasement(jsonb)',
+								'create_appeasement(text, integer, numeric, text, text, text)',
+								'preview_appeasement(jsonb)', 'create_return_refund(jsonb)']
+		WHEN 'lead' THEN ARRAY['set_reason(text, text, text[], boolean)',
+							   'set_require_known_reason(text, boolean)',
+							   'set_credit_note_series(text, text, bigint, boolean)']
+		WHEN 'integration' THEN ARRAY['register_order(jsonb)',
+									  'record_capture(text, text, numeric, timestamp with time zone)',
+									  'refund_events_after(bigint, integer)', 'publisher_status()']
+		WHEN 'reader' THEN ARRAY['to_amount(bigint, text)', 'to_minor(numeric, text)',
+								 'currency_exponent(text)', 'currencies()']
+	END;
+	IF functions IS NULL THEN
+		RAISE EXCEPTION 'unknown job "%"', job USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	EXECUTE format('GRANT USAGE ON SCHEMA @extschema@ TO %s', role);
+	FOREACH f IN ARRAY functions LOOP
+		EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO %s', f, role);
+	END LOOP;
+	IF job = 'reader' THEN
+		EXECUTE format('GRANT SELECT ON @extschema@.line_balances, @extschema@.order_balances,'
+					   ' @extschema@.credit_notes, @extschema@.credit_note_lines TO %s', role);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.grant_job(text, regrole) IS
+'grants a role the functions of a job (agent, lead, integration, reader); used by grant_agent and the others';
+REVOKE ALL ON FUNCTION @extschema@.grant_job(text, regrole) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.grant_agent(role regrole) RETURNS void
+LANGUAGE sql STRICT VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.grant_job('agent', role) $$;
+COMMENT ON FUNCTION @extschema@.grant_agent(regrole) IS
+'lets a role create, preview and return-refund appeasements';
+REVOKE ALL ON FUNCTION @extschema@.grant_agent(regrole) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.grant_lead(role regrole) RETURNS void
+LANGUAGE sql STRICT VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.grant_job('lead', role) $$;
+COMMENT ON FUNCTION @extschema@.grant_lead(regrole) IS
+'lets a role manage reason codes, their requirement per channel and credit-note series';
+REVOKE ALL ON FUNCTION @extschema@.grant_lead(regrole) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.grant_integration(role regrole) RETURNS void
+LANGUAGE sql STRICT VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.grant_job('integration', role) $$;
+COMMENT ON FUNCTION @extschema@.grant_integration(regrole) IS
+'lets a role register orders and captures and read refund events';
+REVOKE ALL ON FUNCTION @extschema@.grant_integration(regrole) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.grant_reader(role regrole) RETURNS void
+LANGUAGE sql STRICT VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT @extschema@.grant_job('reader', role) $$;
+COMMENT ON FUNCTION @extschema@.grant_reader(regrole) IS
+'lets a role read the balance and credit-note views';
+REVOKE ALL ON FUNCTION @extschema@.grant_reader(regrole) FROM PUBLIC;
