@@ -138,6 +138,15 @@ AppendJsonbValue(StringInfo buf, JsonbValue *value)
 	}
 }
 
+/* Starts a payload afresh: {"event_id": N, "event_type": "..." */
+static void
+StartPayload(StringInfo buf, int64 event_id, const char *event_type)
+{
+	resetStringInfo(buf);
+	appendStringInfo(buf, "{\"event_id\": " INT64_FORMAT ", \"event_type\": ", event_id);
+	escape_json(buf, event_type);
+}
+
 /*
  * The NOTIFY payload of an event, palloc'd.  Keys come in the documented
  * order, so the text is built by hand rather than through jsonb.
@@ -149,17 +158,14 @@ RefundEventPayload(int64 event_id, const char *event_type,
 	StringInfoData buf;
 	JsonbValue	refund;
 
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"event_id\": " INT64_FORMAT ", \"event_type\": ",
-					 event_id);
-	escape_json(&buf, event_type);
-
 	if (!JB_ROOT_IS_OBJECT(document) ||
 		getKeyJsonValueFromContainer(&document->root, "refund", strlen("refund"),
 									 &refund) == NULL)
 		elog(ERROR, "document of refund event " INT64_FORMAT " has no \"refund\" key",
 			 event_id);
 
+	initStringInfo(&buf);
+	StartPayload(&buf, event_id, event_type);
 	appendStringInfoString(&buf, ", \"refund\": ");
 	AppendJsonbValue(&buf, &refund);
 	appendStringInfoChar(&buf, '}');
@@ -167,10 +173,7 @@ RefundEventPayload(int64 event_id, const char *event_type,
 		return buf.data;
 
 	/* too large: the listener reads the document from the table */
-	resetStringInfo(&buf);
-	appendStringInfo(&buf, "{\"event_id\": " INT64_FORMAT ", \"event_type\": ",
-					 event_id);
-	escape_json(&buf, event_type);
+	StartPayload(&buf, event_id, event_type);
 	appendStringInfoString(&buf, ", \"credit_note_number\": ");
 	escape_json(&buf, credit_note_number);
 	appendStringInfoString(&buf, ", \"truncated\": true}");
@@ -178,10 +181,7 @@ RefundEventPayload(int64 event_id, const char *event_type,
 		return buf.data;
 
 	/* an absurd credit note number must not make creation fail either */
-	resetStringInfo(&buf);
-	appendStringInfo(&buf, "{\"event_id\": " INT64_FORMAT ", \"event_type\": ",
-					 event_id);
-	escape_json(&buf, event_type);
+	StartPayload(&buf, event_id, event_type);
 	appendStringInfoString(&buf, ", \"truncated\": true}");
 	return buf.data;
 }
