@@ -555,7 +555,9 @@ ComputeTaxes(CreditNote *note)
 		state.ncomponents = line->ntaxes;
 		state.component = line->tax_amount;
 		state.component_refunded = line->tax_refunded;
-		if (!tax_apportion_refund(&state, line->gross, line->tax))
+		/* a failed refund given back can leave a state the strict rules cannot continue */
+		if (!tax_apportion_refund(&state, line->gross, line->tax) &&
+			!tax_apportion_recovering(&state, line->gross, line->tax))
 			elog(ERROR, "tax state of line %d of order \"%s\" is inconsistent",
 				 line->request->line_number, note->order.order_id);
 		line->vat = 0;

@@ -429,6 +429,89 @@ tax_apportion_refund(const TaxLine *line, int64_t amount, int64_t *out)
 }
 
 bool
+tax_apportion_recovering(const TaxLine *line, int64_t amount, int64_t *out)
+{
+	int64_t		cumulative;
+	int64_t		total = 0;
+	int64_t		refunded_tax = 0;
+	int64_t		room_total = 0;
+	int64_t		sum = 0;
+	int64_t		low;
+	int64_t		high;
+
+	if (line == NULL || out == NULL || line->ncomponents < 0 ||
+		line->ncomponents > TAX_MAX_COMPONENTS ||
+		(line->ncomponents > 0 && (line->component == NULL || line->component_refunded == NULL)) ||
+		line->gross <= 0 || line->refunded < 0 || amount <= 0 ||
+		amount > line->gross - line->refunded)
+		return false;
+	cumulative = line->refunded + amount;
+
+	for (int j = 0; j < line->ncomponents; j++)
+	{
+		int64_t		c = line->component[j];
+		int64_t		r = line->component_refunded[j];
+
+		if (c < 0 || r < 0 || r > c)
+			return false;
+		total += c;
+		refunded_tax += r;
+		room_total += c - r;
+	}
+	if (total > line->gross)
+		return false;
+
+	/* bounds of this refund's tax: not above the amount, enough to finish the line exactly */
+	low = total - line->gross + cumulative - refunded_tax;
+	if (low < 0)
+		low = 0;
+	high = amount < room_total ? amount : room_total;
+	if (low > high)
+		return false;
+
+	for (int j = 0; j < line->ncomponents; j++)
+	{
+		int64_t		room = line->component[j] - line->component_refunded[j];
+		int64_t		share;
+
+		if (cumulative == line->gross)
+			share = line->component[j];
+		else if (!money_muldiv_round(line->component[j], cumulative, line->gross, &share))
+			return false;
+		out[j] = share - line->component_refunded[j];
+		if (out[j] < 0)
+			out[j] = 0;
+		if (out[j] > room)
+			out[j] = room;
+		sum += out[j];
+	}
+
+	/* into [low, high]: take from the largest components first, give to those with room */
+	while (sum > high)
+	{
+		int			largest = 0;
+		int64_t		take;
+
+		for (int j = 1; j < line->ncomponents; j++)
+			if (out[j] > out[largest])
+				largest = j;
+		/* each round empties a component or reaches high: at most ncomponents rounds */
+		take = out[largest] < sum - high ? out[largest] : sum - high;
+		out[largest] -= take;
+		sum -= take;
+	}
+	for (int j = 0; j < line->ncomponents && sum < low; j++)
+	{
+		int64_t		room = line->component[j] - line->component_refunded[j] - out[j];
+		int64_t		add = low - sum < room ? low - sum : room;
+
+		out[j] += add;
+		sum += add;
+	}
+	return sum >= low && sum <= high;
+}
+
+bool
 tax_split(int64_t gross, int ncomponents, const int64_t *tax,
 		  int nparts, const int64_t *part_gross, int64_t *out)
 {

@@ -65,6 +65,19 @@ typedef struct TaxLine
 extern bool tax_apportion_refund(const TaxLine *line, int64_t amount, int64_t *out);
 
 /*
+ * The tax of refunding `amount` more of a line whose state the rules above
+ * can no longer hold exactly: after a refund that failed at the payment
+ * provider was given back, a component's cumulative refund may be a few
+ * units off its share.  Then each component gets its share rounded, kept
+ * within 0 <= out[j] <= component - refunded, the sum within the amount,
+ * and the cumulative tax high enough that the rest of the line can still
+ * be refunded with its exact recorded tax; a refund that completes the
+ * line refunds exactly the rest of every component.  Returns false only on
+ * inconsistent arguments.
+ */
+extern bool tax_apportion_recovering(const TaxLine *line, int64_t amount, int64_t *out);
+
+/*
  * Splits one refund (gross, with its components tax[0..ncomponents-1])
  * over nparts allocations whose grosses part_gross[] add up to gross.
  * Writes part i's component j into out[i * ncomponents + j].  Each part

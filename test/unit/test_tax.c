@@ -797,6 +797,107 @@ test_random_splits(uint64_t seed, long nsplits)
 	printf("test_tax: %ld random splits\n", nsplits);
 }
 
+/*
+ * Refunds where an earlier refund is given back now and then (a payment
+ * that failed at the provider): whenever the strict rules cannot hold,
+ * tax_apportion_recovering must still give components >= 0, within what
+ * is left of each, summing to at most the amount, and the line must end
+ * with exactly its recorded tax.
+ */
+static void
+test_recovering(uint64_t seed, long nlines)
+{
+	uint64_t	state = seed ^ UINT64_C(0xfa11);
+	long		failed = 0;
+	long		recovered = 0;
+
+	for (long i = 0; i < nlines; i++)
+	{
+		int64_t		comp[TAX_MAX_COMPONENTS];
+		int64_t		cum[TAX_MAX_COMPONENTS] = {0};
+		int64_t		gross = RandomGross(&state);
+		int			n = RandomComponents(&state, gross, comp);
+		int64_t		refunded = 0;
+		int64_t		given[8][TAX_MAX_COMPONENTS];
+		int64_t		given_gross[8];
+		int			ngiven = 0;
+		bool		ok = true;
+
+		for (int step = 0; step < 40 && ok && refunded < gross; step++)
+		{
+			int64_t		out[TAX_MAX_COMPONENTS];
+			int64_t		amount;
+			int64_t		sum = 0;
+			TaxLine		line = {gross, refunded, n, comp, cum};
+
+			/* now and then, give back one of the last refunds */
+			if (ngiven > 0 && NextRandom(&state) % 4 == 0)
+			{
+				int			k = (int) (NextRandom(&state) % ngiven);
+
+				refunded -= given_gross[k];
+				for (int j = 0; j < n; j++)
+					cum[j] -= given[k][j];
+				given_gross[k] = given_gross[ngiven - 1];
+				memcpy(given[k], given[ngiven - 1], sizeof(given[k]));
+				ngiven--;
+				continue;
+			}
+			amount = step >= 30 ? gross - refunded : RandomAmount(&state, gross - refunded);
+			line.refunded = refunded;
+			if (!tax_apportion_refund(&line, amount, out))
+			{
+				recovered++;
+				if (!tax_apportion_recovering(&line, amount, out))
+				{
+					ok = false;
+					break;
+				}
+			}
+			for (int j = 0; j < n; j++)
+			{
+				if (out[j] < 0 || cum[j] + out[j] > comp[j])
+					ok = false;
+				sum += out[j];
+			}
+			if (sum > amount)
+				ok = false;
+			for (int j = 0; j < n; j++)
+				cum[j] += out[j];
+			refunded += amount;
+			if (ngiven < 8)
+			{
+				given_gross[ngiven] = amount;
+				memcpy(given[ngiven], out, sizeof(int64_t) * n);
+				ngiven++;
+			}
+		}
+		if (ok && refunded < gross)
+		{
+			int64_t		out[TAX_MAX_COMPONENTS];
+			TaxLine		line = {gross, refunded, n, comp, cum};
+
+			if (!tax_apportion_refund(&line, gross - refunded, out) &&
+				!tax_apportion_recovering(&line, gross - refunded, out))
+				ok = false;
+			for (int j = 0; ok && j < n; j++)
+				cum[j] += out[j];
+			refunded = gross;
+		}
+		for (int j = 0; ok && j < n; j++)
+			if (cum[j] != comp[j])
+				ok = false;
+		if (ok)
+			CHECK(true, "recovering line");
+		else if (failed++ < 5)
+			CHECK(false, "recovering line %ld (gross %" PRId64 ", %d components) broke a rule",
+				  i, gross, n);
+	}
+	CHECK(failed == 0, "%ld of %ld lines with given-back refunds failed", failed, nlines);
+	printf("test_tax: %ld lines with given-back refunds, %ld refunds needed recovery\n",
+		   nlines, recovered);
+}
+
 int
 main(void)
 {
@@ -818,5 +919,6 @@ main(void)
 	test_random_refunds(seed, 30000);
 	test_split_examples();
 	test_random_splits(seed, 20000);
+	test_recovering(seed, 20000);
 	return unit_finish();
 }
