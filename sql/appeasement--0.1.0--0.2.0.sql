@@ -1,4 +1,4 @@
-/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities, reasons, returns, security */
+/* appeasement--0.1.0--0.2.0.sql: idempotent retries, previews, refund priorities, reasons, returns, security, refund lifecycle */
 
 \echo Use "ALTER EXTENSION appeasement UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -144,6 +144,97 @@ COMMENT ON FUNCTION @extschema@.create_return_refund(jsonb) IS
 REVOKE ALL ON FUNCTION @extschema@.create_return_refund(jsonb) FROM PUBLIC;
 
 /*
+ * Refund lifecycle: channels whose refunds wait for the payment provider,
+ * the provider's answers, the status history, and the compensating
+ * records that give a failed refund's amounts back to the balances.
+ */
+ALTER TABLE @extschema@.channel_settings
+	ADD COLUMN settlement_mode text NOT NULL DEFAULT 'immediate'
+	CONSTRAINT settlement_modes CHECK (settlement_mode IN ('immediate', 'async'));
+
+CREATE FUNCTION @extschema@.set_settlement_mode(sales_channel_id text, mode text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF btrim(sales_channel_id) = '' OR length(sales_channel_id) > 255 THEN
+		RAISE EXCEPTION 'sales_channel_id must have between 1 and 255 characters, not only blanks'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF mode NOT IN ('immediate', 'async') THEN
+		RAISE EXCEPTION 'unknown settlement mode "%"', mode
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The modes are "immediate" and "async".';
+	END IF;
+	INSERT INTO @extschema@.channel_settings AS c (sales_channel_id, settlement_mode)
+	VALUES (set_settlement_mode.sales_channel_id, mode)
+	ON CONFLICT ON CONSTRAINT channel_settings_pkey DO UPDATE
+	   SET settlement_mode = excluded.settlement_mode, updated_at = now();
+END
+$$;
+COMMENT ON FUNCTION @extschema@.set_settlement_mode(text, text) IS
+'immediate (default): credit notes are created RELEASED; async: created PENDINGRELEASE until record_refund_result';
+REVOKE ALL ON FUNCTION @extschema@.set_settlement_mode(text, text) FROM PUBLIC;
+
+CREATE TABLE @extschema@.credit_note_status_history (
+	credit_note_number text NOT NULL,
+	changed_at		timestamptz NOT NULL,
+	changed_by		text NOT NULL,
+	from_status		text NOT NULL,
+	to_status		text NOT NULL,
+	reason			text
+);
+CREATE INDEX ON @extschema@.credit_note_status_history (credit_note_number);
+COMMENT ON TABLE @extschema@.credit_note_status_history IS
+'every status change of a credit note: who, when, from, to and why';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.credit_note_status_history', '');
+REVOKE ALL ON @extschema@.credit_note_status_history FROM PUBLIC;
+
+CREATE TABLE @extschema@.refund_results (
+	credit_note_number text NOT NULL,
+	payment_id		text NOT NULL,
+	succeeded		boolean NOT NULL,
+	psp_reference	text,
+	failure_reason	text,
+	recorded_at		timestamptz NOT NULL,
+	recorded_by		text NOT NULL,
+	PRIMARY KEY (credit_note_number, payment_id)
+);
+COMMENT ON TABLE @extschema@.refund_results IS
+'the payment provider''s answer for each payment of a credit note settled asynchronously';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.refund_results', '');
+REVOKE ALL ON @extschema@.refund_results FROM PUBLIC;
+
+CREATE TABLE @extschema@.credit_note_compensations (
+	credit_note_number text NOT NULL,
+	line_number		integer NOT NULL,
+	payment_id		text NOT NULL,
+	order_id		text NOT NULL,
+	gross			bigint NOT NULL,
+	tax_amounts		bigint[] NOT NULL,
+	created_at		timestamptz NOT NULL
+);
+CREATE INDEX ON @extschema@.credit_note_compensations (order_id);
+COMMENT ON TABLE @extschema@.credit_note_compensations IS
+'amounts of failed refunds given back to the line, payment and order balances: the history is never edited';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.credit_note_compensations', '');
+REVOKE ALL ON @extschema@.credit_note_compensations FROM PUBLIC;
+
+/* The latest document of a credit note, for its refund.updated events. */
+CREATE INDEX ON @extschema@.refund_events (credit_note_number);
+
+CREATE FUNCTION @extschema@.record_refund_result(credit_note_number text, payment_id text,
+												 succeeded boolean, psp_reference text DEFAULT NULL,
+												 failure_reason text DEFAULT NULL)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'record_refund_result'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.record_refund_result(text, text, boolean, text, text) IS
+'the payment provider''s answer for one payment of a pending credit note; returns the document in its new status';
+REVOKE ALL ON FUNCTION @extschema@.record_refund_result(text, text, boolean, text, text) FROM PUBLIC;
+
+/*
  * Security.  The functions that read or write the extension's tables run
  * as the extension's owner (SECURITY DEFINER) with a pinned search_path,
  * so that no object of the caller's schemas can stand in for one of ours;
@@ -162,14 +253,15 @@ BEGIN
 		   AND p.proname IN ('register_order', 'record_capture', 'create_appeasement',
 							 'preview_appeasement', 'create_return_refund', 'set_credit_note_series',
 							 'set_reason', 'set_require_known_reason', 'refund_events_after',
-							 'publisher_status')
+							 'publisher_status', 'set_settlement_mode', 'record_refund_result')
 	LOOP
 		EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', f);
 	END LOOP;
 END
 $$;
 
-/* The refund history is append-only, for every role. */
+/* The refund history is append-only, for every role; only the extension's own functions
+ * change a credit note's status (history_guard.c). */
 CREATE FUNCTION @extschema@.refuse_history_change()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'refuse_history_change'
@@ -185,6 +277,12 @@ CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.is
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.credit_note_allocations
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.refund_events
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.credit_note_status_history
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.refund_results
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON @extschema@.credit_note_compensations
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_history_change();
 
 /*
@@ -206,9 +304,11 @@ BEGIN
 								'preview_appeasement(jsonb)', 'create_return_refund(jsonb)']
 		WHEN 'lead' THEN ARRAY['set_reason(text, text, text[], boolean)',
 							   'set_require_known_reason(text, boolean)',
-							   'set_credit_note_series(text, text, bigint, boolean)']
+							   'set_credit_note_series(text, text, bigint, boolean)',
+							   'set_settlement_mode(text, text)']
 		WHEN 'integration' THEN ARRAY['register_order(jsonb)',
 									  'record_capture(text, text, numeric, timestamp with time zone)',
+									  'record_refund_result(text, text, boolean, text, text)',
 									  'refund_events_after(bigint, integer)', 'publisher_status()']
 		WHEN 'reader' THEN ARRAY['to_amount(bigint, text)', 'to_minor(numeric, text)',
 								 'currency_exponent(text)', 'currencies()']
@@ -241,14 +341,14 @@ CREATE FUNCTION @extschema@.grant_lead(role regrole) RETURNS void
 LANGUAGE sql STRICT VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT @extschema@.grant_job('lead', role) $$;
 COMMENT ON FUNCTION @extschema@.grant_lead(regrole) IS
-'lets a role manage reason codes, their requirement per channel and credit-note series';
+'lets a role manage reason codes, their requirement per channel, credit-note series and settlement modes';
 REVOKE ALL ON FUNCTION @extschema@.grant_lead(regrole) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.grant_integration(role regrole) RETURNS void
 LANGUAGE sql STRICT VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT @extschema@.grant_job('integration', role) $$;
 COMMENT ON FUNCTION @extschema@.grant_integration(regrole) IS
-'lets a role register orders and captures and read refund events';
+'lets a role register orders, captures and the payment provider''s refund results, and read refund events';
 REVOKE ALL ON FUNCTION @extschema@.grant_integration(regrole) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.grant_reader(role regrole) RETURNS void

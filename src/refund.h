@@ -132,8 +132,14 @@ typedef struct CreditNote
 /* refund_request.c */
 extern RefundRequest *ParseRefundRequest(Jsonb *request, bool is_return);
 
-/* Event type of a new credit note. */
+/* Event types of a credit note: created, and a later status change. */
 #define REFUND_CREATED		"refund.created"
+#define REFUND_UPDATED		"refund.updated"
+
+/* Statuses of a credit note (with their reason codes). */
+#define CREDIT_NOTE_RELEASED	"RELEASED"		/* RELEASESUCCESS */
+#define CREDIT_NOTE_PENDING		"PENDINGRELEASE"	/* REQUESTED */
+#define CREDIT_NOTE_FAILED		"FAILED"		/* RELEASEFAILED */
 
 /*
  * refund_engine.c: checks, numbers and writes the credit note and its

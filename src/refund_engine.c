@@ -42,7 +42,8 @@
 
 #define ORDER_QUERY \
 	"SELECT o.sales_channel_id, o.store_id, o.currency, o.exponent, o.captured, o.refunded, " \
-	CREDIT_NOTE_SERIES_COLUMNS ", coalesce(c.require_known_reason, false)" \
+	CREDIT_NOTE_SERIES_COLUMNS ", coalesce(c.require_known_reason, false)," \
+	"       coalesce(c.settlement_mode, 'immediate')" \
 	"  FROM appeasement.orders o" \
 	"  LEFT JOIN appeasement.credit_note_series s ON s.sales_channel_id = o.sales_channel_id" \
 	"  LEFT JOIN appeasement.channel_settings c ON c.sales_channel_id = o.sales_channel_id" \
@@ -203,6 +204,13 @@ LockOrder(CreditNote *note, bool lock)
 	note->series_counter = DatumGetObjectId(Column(0, 8, &isnull));
 	note->series_gapless = DatumGetBool(Column(0, 9, &isnull));
 	note->require_known_reason = DatumGetBool(Column(0, 10, &isnull));
+	if (strcmp(TextColumn(0, 11), "async") == 0)
+	{
+		/* the payment provider confirms later: record_refund_result */
+		note->status = CREDIT_NOTE_PENDING;
+		note->status_reason = "REQUESTED";
+		note->payment_status = "PENDING";
+	}
 
 	if (request->sales_channel_id != NULL &&
 		strcmp(request->sales_channel_id, note->order.sales_channel_id) != 0)
@@ -667,7 +675,7 @@ ComputeCreditNote(RefundRequest *request, bool lock)
 
 	note->request = request;
 	note->refund_type = request->is_return ? "Return" : "Appeasement";
-	note->status = "RELEASED";
+	note->status = CREDIT_NOTE_RELEASED;
 	note->status_reason = "RELEASESUCCESS";
 	note->payment_status = "REFUNDED";
 	note->created_at = GetCurrentTransactionStartTimestamp();
