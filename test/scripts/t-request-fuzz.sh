@@ -1000,10 +1000,14 @@ WITH checks(name, bad, sample) AS (
 	 WHERE NOT (o.refunded >= 0 AND o.refunded <= o.captured AND o.captured <=
 				(SELECT coalesce(sum(p.amount), 0) FROM appeasement.payments p WHERE p.order_id = o.order_id))
 	UNION ALL
-	SELECT 'every order: refunded = its credit notes, captured and refunded = its payments, gross = its lines',
+	SELECT 'every order: refunded = its credit notes less what failed refunds gave back, captured and refunded = its payments, gross = its lines',
 		   count(*), min(o.order_id)
 	  FROM appeasement.orders o
-	  LEFT JOIN (SELECT order_id, sum(gross) AS g FROM appeasement.issued_credit_notes GROUP BY 1) n USING (order_id)
+	  LEFT JOIN (SELECT order_id, sum(g) AS g
+				   FROM (SELECT order_id, gross AS g FROM appeasement.issued_credit_notes
+						 UNION ALL
+						 SELECT order_id, -gross FROM appeasement.credit_note_compensations) x
+				  GROUP BY 1) n USING (order_id)
 	  LEFT JOIN (SELECT order_id, sum(captured) AS c, sum(refunded) AS r FROM appeasement.payments GROUP BY 1) p USING (order_id)
 	  LEFT JOIN (SELECT order_id, sum(gross) AS g FROM appeasement.order_lines GROUP BY 1) l USING (order_id)
 	 WHERE o.refunded <> coalesce(n.g, 0) OR o.captured <> coalesce(p.c, 0)
@@ -1019,31 +1023,46 @@ WITH checks(name, bad, sample) AS (
 		   count(*), min(l.order_id || ' line ' || l.line_number || ' component ' || j)
 	  FROM inv_lines l CROSS JOIN LATERAL generate_subscripts(l.tax_amounts, 1) AS j
 	 WHERE NOT (l.tax_refunded[j] >= 0 AND l.tax_refunded[j] <= l.tax_amounts[j]
-				AND (l.gross = 0 OR abs(l.tax_refunded[j]::numeric * l.gross - l.tax_amounts[j]::numeric * l.refunded) <= l.gross)
+				AND (l.gross = 0 OR abs(l.tax_refunded[j]::numeric * l.gross - l.tax_amounts[j]::numeric * l.refunded) <= l.gross
+					 OR EXISTS (SELECT FROM appeasement.credit_note_compensations k
+								 WHERE k.order_id = l.order_id AND k.line_number = l.line_number))
 				AND (l.refunded <> l.gross OR l.tax_refunded[j] = l.tax_amounts[j]))
 		OR cardinality(l.tax_refunded) <> cardinality(l.tax_amounts)
 	UNION ALL
-	SELECT 'every line: refunded = the sum of its credit-note lines', count(*),
+	SELECT 'every line: refunded = the sum of its credit-note lines less compensations', count(*),
 		   min(l.order_id || ' line ' || l.line_number)
 	  FROM inv_lines l
-	  LEFT JOIN (SELECT order_id, line_number, sum(gross) AS g FROM appeasement.issued_credit_note_lines GROUP BY 1, 2) s
+	  LEFT JOIN (SELECT order_id, line_number, sum(g) AS g
+				   FROM (SELECT order_id, line_number, gross AS g FROM appeasement.issued_credit_note_lines
+						 UNION ALL
+						 SELECT order_id, line_number, -gross FROM appeasement.credit_note_compensations) x
+				  GROUP BY 1, 2) s
 			 USING (order_id, line_number)
 	 WHERE l.refunded <> coalesce(s.g, 0)
 	UNION ALL
-	SELECT 'every tax component: refunded = the sum of its credit-note lines', count(*),
+	SELECT 'every tax component: refunded = the sum of its credit-note lines less compensations', count(*),
 		   min(c.order_id || ' line ' || c.line_number || ' component ' || c.j)
 	  FROM (SELECT l.order_id, l.line_number, j, l.tax_refunded[j] AS refunded
 			  FROM inv_lines l CROSS JOIN LATERAL generate_subscripts(l.tax_amounts, 1) AS j) c
-	  FULL JOIN (SELECT cl.order_id, cl.line_number, j, sum(cl.tax_amounts[j]) AS s
-				   FROM appeasement.issued_credit_note_lines cl
-				  CROSS JOIN LATERAL generate_subscripts(cl.tax_amounts, 1) AS j
+	  FULL JOIN (SELECT order_id, line_number, j, sum(t) AS s
+				   FROM (SELECT cl.order_id, cl.line_number, j, cl.tax_amounts[j] AS t
+						   FROM appeasement.issued_credit_note_lines cl
+						  CROSS JOIN LATERAL generate_subscripts(cl.tax_amounts, 1) AS j
+						 UNION ALL
+						 SELECT k.order_id, k.line_number, j, -k.tax_amounts[j]
+						   FROM appeasement.credit_note_compensations k
+						  CROSS JOIN LATERAL generate_subscripts(k.tax_amounts, 1) AS j) x
 				  GROUP BY 1, 2, 3) s USING (order_id, line_number, j)
 	 WHERE c.refunded IS DISTINCT FROM coalesce(s.s, 0)
 	UNION ALL
-	SELECT 'every payment: 0 <= refunded <= captured <= amount, refunded = its allocations', count(*),
+	SELECT 'every payment: 0 <= refunded <= captured <= amount, refunded = its allocations less compensations', count(*),
 		   min(p.order_id || ' payment ' || p.payment_id)
 	  FROM appeasement.payments p
-	  LEFT JOIN (SELECT order_id, payment_id, sum(gross) AS g FROM appeasement.credit_note_allocations GROUP BY 1, 2) a
+	  LEFT JOIN (SELECT order_id, payment_id, sum(g) AS g
+				   FROM (SELECT order_id, payment_id, gross AS g FROM appeasement.credit_note_allocations
+						 UNION ALL
+						 SELECT order_id, payment_id, -gross FROM appeasement.credit_note_compensations) x
+				  GROUP BY 1, 2) a
 			 USING (order_id, payment_id)
 	 WHERE NOT (p.refunded >= 0 AND p.refunded <= p.captured AND p.captured <= p.amount)
 		OR p.refunded <> coalesce(a.g, 0)
