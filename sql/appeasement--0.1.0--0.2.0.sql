@@ -221,8 +221,10 @@ COMMENT ON TABLE @extschema@.credit_note_compensations IS
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.credit_note_compensations', '');
 REVOKE ALL ON @extschema@.credit_note_compensations FROM PUBLIC;
 
-/* The latest document of a credit note, for its refund.updated events. */
-CREATE INDEX ON @extschema@.refund_events (credit_note_number);
+/* The latest event of a credit note: its document, for the next refund.updated event. */
+ALTER TABLE @extschema@.issued_credit_notes ADD COLUMN last_event_id bigint;
+COMMENT ON COLUMN @extschema@.issued_credit_notes.last_event_id IS
+'the credit note''s latest refund event, whose payload is its current document';
 
 CREATE FUNCTION @extschema@.record_refund_result(credit_note_number text, payment_id text,
 												 succeeded boolean, psp_reference text DEFAULT NULL,

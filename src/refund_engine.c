@@ -97,7 +97,8 @@ static SpiStatement insert_credit_note = {
 	"           VALUES ($15, $16, $1, $17))"
 	" INSERT INTO appeasement.issued_credit_notes (credit_note_number, order_id, sales_channel_id,"
 	" refund_type, status, status_reason, created_at, requested_at, \"user\", gross, vat,"
-	" custom_attributes, rma) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $18)",
+	" custom_attributes, rma, last_event_id)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $18, $15)",
 	18, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 	TEXTOID, INT8OID, INT8OID, JSONBOID, TEXTARRAYOID, INT8ARRAYOID, INT8OID, TEXTOID, JSONBOID,
 	TEXTOID}

@@ -112,12 +112,14 @@ static SpiStatement set_note_status = {
 };
 
 /*
- * The credit note's latest document with its status, its refund_reason and
- * the status of every payment element set to what they are now.
+ * The credit note's latest document (the payload of its last event) with
+ * its status, its refund_reason and the status of every payment element
+ * set to what they are now.
  */
 static SpiStatement current_document = {
-	"WITH d AS (SELECT payload FROM appeasement.refund_events WHERE credit_note_number = $1"
-	"            ORDER BY event_id DESC LIMIT 1)"
+	"WITH d AS (SELECT e.payload FROM appeasement.issued_credit_notes c"
+	"             JOIN appeasement.refund_events e ON e.event_id = c.last_event_id"
+	"            WHERE c.credit_note_number = $1)"
 	" SELECT pg_catalog.jsonb_set(pg_catalog.jsonb_set(pg_catalog.jsonb_set(d.payload,"
 	"   '{refund,lines}', (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_set(l.value, '{payments}',"
 	"       (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_set(p.value, '{status}',"
@@ -132,6 +134,11 @@ static SpiStatement current_document = {
 	"   '{refund,refund_reason}', pg_catalog.to_jsonb($3::pg_catalog.text))"
 	"  FROM d",
 	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+};
+
+static SpiStatement set_last_event = {
+	"UPDATE appeasement.issued_credit_notes SET last_event_id = $2 WHERE credit_note_number = $1",
+	2, {TEXTOID, INT8OID}
 };
 
 static char *
@@ -287,7 +294,13 @@ record_refund_result(PG_FUNCTION_ARGS)
 			elog(ERROR, "credit note \"%s\" has no document", number);
 		document = DatumGetJsonbPCopy(FirstColumn(1, &isnull));
 	}
-	(void) RefundEventAppend(REFUND_UPDATED, number, document);
+	{
+		Datum		values[2];
+
+		values[0] = CStringGetTextDatum(number);
+		values[1] = Int64GetDatum(RefundEventAppend(REFUND_UPDATED, number, document));
+		HistoryExecute(&set_last_event, values, NULL);
+	}
 
 	result = SPI_palloc(VARSIZE(document));
 	memcpy(result, document, VARSIZE(document));
