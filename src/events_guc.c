@@ -28,7 +28,7 @@ char	   *events_database = NULL;
 int			events_notify_mode = EVENTS_NOTIFY_AUTO;
 int			publisher_batch_size = 500;
 int			publisher_naptime = 1000;
-int			publisher_delay = 5;
+int			publisher_delay = 10;
 
 /* Loaded through shared_preload_libraries: shared memory and worker exist. */
 static bool events_preloaded = false;
@@ -96,7 +96,7 @@ EventsInit(void)
 							"Notifying a batch costs one transaction, so under load a short "
 							"wait saves many; it adds at most this much to the delivery delay.",
 							&publisher_delay,
-							5, 0, 1000,
+							10, 0, 1000,
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
