@@ -396,23 +396,6 @@ TextArray(char **items, int n)
 	return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-static Datum
-Int8Array(int64 *items, int n)
-{
-	Datum	   *datums = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		datums[i] = Int64GetDatum(items[i]);
-	return PointerGetDatum(construct_array(datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
-static Datum
-NullableText(const char *s, char *null_flag)
-{
-	*null_flag = s == NULL ? 'n' : ' ';
-	return s == NULL ? (Datum) 0 : CStringGetTextDatum(s);
-}
-
 static void
 InsertLines(OrderInput *order)
 {
@@ -437,13 +420,13 @@ InsertLines(OrderInput *order)
 		values[1] = Int32GetDatum(line->line_number);
 		values[2] = CStringGetTextDatum(line->order_item_id);
 		values[3] = CStringGetTextDatum(line->kind);
-		values[4] = NullableText(line->sku, &nulls[4]);
+		values[4] = SpiNullableText(line->sku, &nulls[4]);
 		values[5] = Int32GetDatum(line->quantity);
 		values[6] = Int64GetDatum(line->gross);
 		values[7] = TextArray(types, line->ntaxes);
 		values[8] = TextArray(rates, line->ntaxes);
-		values[9] = Int8Array(amounts, line->ntaxes);
-		values[10] = Int8Array(refunded, line->ntaxes);
+		values[9] = SpiInt8Array(amounts, line->ntaxes);
+		values[10] = SpiInt8Array(refunded, line->ntaxes);
 		SpiExecute(&insert_line, values, nulls, false, 0);
 	}
 }
@@ -460,9 +443,9 @@ InsertPayments(OrderInput *order)
 		values[0] = CStringGetTextDatum(order->order_id);
 		values[1] = CStringGetTextDatum(payment->payment_id);
 		values[2] = Int32GetDatum(i + 1);
-		values[3] = NullableText(payment->method, &nulls[3]);
-		values[4] = NullableText(payment->psp, &nulls[4]);
-		values[5] = NullableText(payment->psp_reference, &nulls[5]);
+		values[3] = SpiNullableText(payment->method, &nulls[3]);
+		values[4] = SpiNullableText(payment->psp, &nulls[4]);
+		values[5] = SpiNullableText(payment->psp_reference, &nulls[5]);
 		values[6] = Int64GetDatum(payment->amount);
 		values[7] = Int64GetDatum(payment->captured);
 		/* by default, payments are refunded in the order they are listed */
@@ -488,8 +471,8 @@ register_order(PG_FUNCTION_ARGS)
 
 	values[0] = CStringGetTextDatum(order.order_id);
 	values[1] = CStringGetTextDatum(order.sales_channel_id);
-	values[2] = NullableText(order.store_id, &nulls[2]);
-	values[3] = NullableText(order.customer_id, &nulls[3]);
+	values[2] = SpiNullableText(order.store_id, &nulls[2]);
+	values[3] = SpiNullableText(order.customer_id, &nulls[3]);
 	values[4] = CStringGetTextDatum(order.currency);
 	values[5] = Int16GetDatum(order.exponent);
 	values[6] = TimestampTzGetDatum(order.ordered_at);

@@ -171,16 +171,6 @@ ArrayColumn(int row, int column, Oid elemtype, int max, Datum **elems, bool **nu
 	return n;
 }
 
-static Datum
-Int8ArrayDatum(const int64 *values, int n)
-{
-	Datum	   *datums = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		datums[i] = Int64GetDatum(values[i]);
-	return PointerGetDatum(construct_array(datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
 static void
 LockOrder(CreditNote *note, bool lock)
 {
@@ -648,15 +638,15 @@ WriteCreditNote(CreditNote *note)
 		values[1] = order_id;
 		values[2] = Int32GetDatum(line->request->line_number);
 		values[3] = Int64GetDatum(line->gross);
-		values[4] = Int8ArrayDatum(line->tax, line->ntaxes);
+		values[4] = SpiInt8Array(line->tax, line->ntaxes);
 		values[5] = Int64GetDatum(line->vat);
 		values[6] = CStringGetTextDatum(line->request->reason);
-		values[7] = Int8ArrayDatum(cumulative, line->ntaxes);
+		values[7] = SpiInt8Array(cumulative, line->ntaxes);
 		values[8] = PointerGetDatum(construct_array(payment_ids, line->nallocations, TEXTOID, -1,
 													false, TYPALIGN_INT));
-		values[9] = Int8ArrayDatum(alloc_gross, line->nallocations);
+		values[9] = SpiInt8Array(alloc_gross, line->nallocations);
 		values[10] = CStringGetTextDatum(note->payment_status);
-		values[11] = Int8ArrayDatum(alloc_tax, line->nallocations * line->ntaxes);
+		values[11] = SpiInt8Array(alloc_tax, line->nallocations * line->ntaxes);
 		values[12] = Int32GetDatum(line->ntaxes);
 		values[13] = CStringGetTextDatum(line->request->reason_description);
 		values[14] = Int32GetDatum(line->request->quantity);

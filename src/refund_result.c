@@ -164,13 +164,6 @@ OptionalArg(FunctionCallInfo fcinfo, int arg, const char *name)
 }
 
 static Datum
-NullableText(const char *value, char *null_flag)
-{
-	*null_flag = value == NULL ? 'n' : ' ';
-	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
-}
-
-static Datum
 FirstColumn(int column, bool *isnull)
 {
 	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, column, isnull);
@@ -236,8 +229,8 @@ record_refund_result(PG_FUNCTION_ARGS)
 	gross = DatumGetInt64(FirstColumn(3, &isnull));
 
 	args[2] = BoolGetDatum(succeeded);
-	args[3] = NullableText(psp_reference, &nulls[3]);
-	args[4] = NullableText(failure_reason, &nulls[4]);
+	args[3] = SpiNullableText(psp_reference, &nulls[3]);
+	args[4] = SpiNullableText(failure_reason, &nulls[4]);
 	args[5] = CStringGetTextDatum(who);
 	SpiExecute(&insert_result, args, nulls, false, 0);
 
@@ -278,7 +271,7 @@ record_refund_result(PG_FUNCTION_ARGS)
 		values[2] = CStringGetTextDatum(new_reason);
 		values[3] = CStringGetTextDatum(status);
 		values[4] = CStringGetTextDatum(who);
-		values[5] = NullableText(succeeded ? NULL : failure_reason, &hnulls[5]);
+		values[5] = SpiNullableText(succeeded ? NULL : failure_reason, &hnulls[5]);
 		HistoryExecute(&set_note_status, values, hnulls);
 	}
 

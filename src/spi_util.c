@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * spi_util.c
- *	  Prepared SPI statements kept for the life of the backend.
+ *	  Prepared SPI statements kept for the life of the backend, and the
+ *	  array and nullable arguments they take.
  *
  *-------------------------------------------------------------------------
  */
@@ -9,6 +10,9 @@
 
 #include "executor/spi.h"
 #include "nodes/parsenodes.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 
 #include "spi_util.h"
 
@@ -41,4 +45,21 @@ SpiExecute(SpiStatement *stmt, Datum *values, const char *nulls,
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
 			 stmt->sql, SPI_result_code_string(rc));
 	return rc;
+}
+
+Datum
+SpiNullableText(const char *value, char *null_flag)
+{
+	*null_flag = value == NULL ? 'n' : ' ';
+	return value == NULL ? (Datum) 0 : CStringGetTextDatum(value);
+}
+
+Datum
+SpiInt8Array(const int64 *values, int n)
+{
+	Datum	   *datums = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		datums[i] = Int64GetDatum(values[i]);
+	return PointerGetDatum(construct_array(datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * spi_util.h
- *	  Prepared SPI statements kept for the life of the backend.
+ *	  Prepared SPI statements kept for the life of the backend, and the
+ *	  array and nullable arguments they take.
  *
  * Every statement is written once, with parameters and schema-qualified
  * names, prepared on first use and kept with SPI_keepplan; the plan cache
@@ -35,5 +36,11 @@ typedef struct SpiStatement
  */
 extern int	SpiExecute(SpiStatement *stmt, Datum *values, const char *nulls,
 					   bool read_only, long count);
+
+/* A text argument that may be NULL: sets *null_flag to 'n' or ' '. */
+extern Datum SpiNullableText(const char *value, char *null_flag);
+
+/* A bigint[] argument of n values. */
+extern Datum SpiInt8Array(const int64 *values, int n);
 
 #endif							/* APPEASEMENT_SPI_UTIL_H */
