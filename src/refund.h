@@ -106,6 +106,18 @@ typedef struct RefundLine
 	RefundAllocation *allocations;
 } RefundLine;
 
+/* The limits of the requesting agent in the order's currency (agent_limits). */
+typedef struct AgentLimits
+{
+	bool		exists;			/* the agent's row, or the row of '*' */
+	bool		no_max_amount;
+	int64		max_amount;
+	bool		no_max_percent;
+	int64		max_percent;	/* scaled by RATE_ONE */
+	bool		no_daily_amount;
+	int64		daily_amount;
+} AgentLimits;
+
 typedef struct CreditNote
 {
 	RefundRequest *request;
@@ -117,11 +129,12 @@ typedef struct CreditNote
 	Oid			series_counter;
 	bool		series_gapless;
 	bool		require_known_reason;	/* the channel's setting */
+	AgentLimits limits;
 	char	   *number;			/* NULL in a preview */
 	int64		event_id;		/* its refund.created event */
 	Jsonb	   *document;		/* the refund document */
 	const char *refund_type;	/* "Appeasement" or "Return" */
-	const char *status;			/* "RELEASED" */
+	const char *status;			/* "RELEASED", or as the channel and limits say */
 	const char *status_reason;	/* "RELEASESUCCESS" */
 	const char *payment_status; /* "REFUNDED" */
 	TimestampTz created_at;
@@ -140,6 +153,8 @@ extern RefundRequest *ParseRefundRequest(Jsonb *request, bool is_return);
 #define CREDIT_NOTE_RELEASED	"RELEASED"		/* RELEASESUCCESS */
 #define CREDIT_NOTE_PENDING		"PENDINGRELEASE"	/* REQUESTED */
 #define CREDIT_NOTE_FAILED		"FAILED"		/* RELEASEFAILED */
+#define CREDIT_NOTE_AWAITING_APPROVAL	"AWAITING_APPROVAL" /* the limit exceeded */
+#define CREDIT_NOTE_REJECTED	"REJECTED"		/* REJECTED */
 
 /*
  * refund_engine.c: checks, numbers and writes the credit note and its

@@ -43,21 +43,47 @@
 #define ORDER_QUERY \
 	"SELECT o.sales_channel_id, o.store_id, o.currency, o.exponent, o.captured, o.refunded, " \
 	CREDIT_NOTE_SERIES_COLUMNS ", coalesce(c.require_known_reason, false)," \
-	"       coalesce(c.settlement_mode, 'immediate')" \
+	"       coalesce(c.settlement_mode, 'immediate'), a.agent IS NOT NULL, a.max_amount," \
+	"       (a.max_percent * 1000000)::pg_catalog.int8, a.daily_amount" \
 	"  FROM appeasement.orders o" \
 	"  LEFT JOIN appeasement.credit_note_series s ON s.sales_channel_id = o.sales_channel_id" \
 	"  LEFT JOIN appeasement.channel_settings c ON c.sales_channel_id = o.sales_channel_id" \
+	"  LEFT JOIN LATERAL (SELECT l.agent, l.max_amount, l.max_percent, l.daily_amount" \
+	"                       FROM appeasement.agent_limits l" \
+	"                      WHERE l.currency = o.currency AND l.agent IN ($2, '*')" \
+	"                      ORDER BY l.agent = '*' LIMIT 1) AS a ON true" \
 	" WHERE o.order_id = $1"
 
 static SpiStatement lock_order = {
 	ORDER_QUERY " FOR UPDATE OF o",
-	1, {TEXTOID}
+	2, {TEXTOID, TEXTOID}
 };
 
 /* A preview reads the order without locking it: it writes nothing. */
 static SpiStatement read_order = {
 	ORDER_QUERY,
-	1, {TEXTOID}
+	2, {TEXTOID, TEXTOID}
+};
+
+/*
+ * The agent's day total with this credit note added, for an agent with a
+ * daily limit.  The row stays locked until the transaction ends, so two
+ * refunds of one agent add up one after the other.
+ */
+static SpiStatement add_to_day_total = {
+	"INSERT INTO appeasement.agent_day_totals AS t (agent, currency, day, total)"
+	" VALUES ($1, $2, ($3 AT TIME ZONE 'UTC')::pg_catalog.date, $4)"
+	" ON CONFLICT ON CONSTRAINT agent_day_totals_pkey DO UPDATE SET total = t.total + excluded.total"
+	" RETURNING total",
+	4, {TEXTOID, TEXTOID, TIMESTAMPTZOID, INT8OID}
+};
+
+/* The same total for a preview, which adds nothing. */
+static SpiStatement read_day_total = {
+	"SELECT coalesce((SELECT total FROM appeasement.agent_day_totals"
+	"                  WHERE agent = $1 AND currency = $2"
+	"                    AND day = ($3 AT TIME ZONE 'UTC')::pg_catalog.date), 0) + $4",
+	4, {TEXTOID, TEXTOID, TIMESTAMPTZOID, INT8OID}
 };
 
 /*
@@ -142,12 +168,16 @@ TextColumn(int row, int column)
 	return isnull ? NULL : TextDatumGetCString(d);
 }
 
+/* A bigint column; null reads as 0 and sets *isnull when isnull is given. */
 static int64
-Int64Column(int row, int column)
+Int64Column(int row, int column, bool *isnull)
 {
-	bool		isnull;
+	bool		null;
+	Datum		d = Column(row, column, &null);
 
-	return DatumGetInt64(Column(row, column, &isnull));
+	if (isnull != NULL)
+		*isnull = null;
+	return null ? 0 : DatumGetInt64(d);
 }
 
 /* Elements of a one-dimensional array column, at most max of them; nulls optional. */
@@ -175,10 +205,12 @@ static void
 LockOrder(CreditNote *note, bool lock)
 {
 	RefundRequest *request = note->request;
-	Datum		key = CStringGetTextDatum(request->order_id);
+	Datum		keys[2];
 	bool		isnull;
 
-	SpiExecute(lock ? &lock_order : &read_order, &key, NULL, !lock, 1);
+	keys[0] = CStringGetTextDatum(request->order_id);
+	keys[1] = CStringGetTextDatum(request->user);
+	SpiExecute(lock ? &lock_order : &read_order, keys, NULL, !lock, 1);
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -189,8 +221,8 @@ LockOrder(CreditNote *note, bool lock)
 	note->order.store_id = TextColumn(0, 2);
 	note->order.currency = TextColumn(0, 3);
 	note->order.exponent = DatumGetInt16(Column(0, 4, &isnull));
-	note->order.captured = Int64Column(0, 5);
-	note->order.refunded = Int64Column(0, 6);
+	note->order.captured = Int64Column(0, 5, NULL);
+	note->order.refunded = Int64Column(0, 6, NULL);
 	note->series_prefix = TextColumn(0, 7);
 	note->series_counter = DatumGetObjectId(Column(0, 8, &isnull));
 	note->series_gapless = DatumGetBool(Column(0, 9, &isnull));
@@ -202,6 +234,10 @@ LockOrder(CreditNote *note, bool lock)
 		note->status_reason = "REQUESTED";
 		note->payment_status = "PENDING";
 	}
+	note->limits.exists = DatumGetBool(Column(0, 12, &isnull));
+	note->limits.max_amount = Int64Column(0, 13, &note->limits.no_max_amount);
+	note->limits.max_percent = Int64Column(0, 14, &note->limits.no_max_percent);
+	note->limits.daily_amount = Int64Column(0, 15, &note->limits.no_daily_amount);
 
 	if (request->sales_channel_id != NULL &&
 		strcmp(request->sales_channel_id, note->order.sales_channel_id) != 0)
@@ -227,8 +263,8 @@ LoadLine(RefundLine *line, int row)
 	line->kind = TextColumn(row, 13);
 	line->line_quantity = DatumGetInt32(Column(row, 14, &isnull));
 	line->line_returned = DatumGetInt32(Column(row, 15, &isnull));
-	line->line_gross = Int64Column(row, 3);
-	line->line_refunded = Int64Column(row, 4);
+	line->line_gross = Int64Column(row, 3, NULL);
+	line->line_refunded = Int64Column(row, 4, NULL);
 	n = ArrayColumn(row, 5, TEXTOID, TAX_MAX_COMPONENTS, &types, NULL);
 	if (ArrayColumn(row, 6, TEXTOID, TAX_MAX_COMPONENTS, &rates, NULL) != n ||
 		ArrayColumn(row, 7, INT8OID, TAX_MAX_COMPONENTS, &amounts, NULL) != n ||
@@ -566,6 +602,56 @@ ComputeTaxes(CreditNote *note)
 	}
 }
 
+/*
+ * A credit note beyond its agent's limits (their own, else those of '*')
+ * waits for approval: larger than max_amount, a line refunding more than
+ * max_percent of its order line, or the agent's day total in the currency
+ * above daily_amount.  It is still written and reserves its amounts; the
+ * day total counts it either way.
+ */
+static void
+CheckAgentLimits(CreditNote *note, bool write)
+{
+	AgentLimits *limits = &note->limits;
+	const char *exceeded = NULL;
+
+	if (!limits->exists)
+		return;
+
+	if (!limits->no_max_amount && note->gross > limits->max_amount)
+		exceeded = "AMOUNTLIMIT";
+	for (int i = 0; i < note->request->nlines && exceeded == NULL && !limits->no_max_percent; i++)
+	{
+		RefundLine *line = &note->lines[i];
+
+		/* gross / line gross > max_percent / 100, exactly */
+		if ((int128) line->gross * RATE_HUNDRED > (int128) limits->max_percent * line->line_gross)
+			exceeded = "PERCENTLIMIT";
+	}
+	if (!limits->no_daily_amount)
+	{
+		Datum		values[4];
+		bool		isnull;
+		int64		total;
+
+		values[0] = CStringGetTextDatum(note->request->user);
+		values[1] = CStringGetTextDatum(note->order.currency);
+		values[2] = TimestampTzGetDatum(note->created_at);
+		values[3] = Int64GetDatum(note->gross);
+		SpiExecute(write ? &add_to_day_total : &read_day_total, values, NULL, !write, 1);
+		total = DatumGetInt64(Column(0, 1, &isnull));
+		if (exceeded == NULL && total > limits->daily_amount)
+			exceeded = "DAILYLIMIT";
+	}
+
+	if (exceeded != NULL)
+	{
+		note->status = CREDIT_NOTE_AWAITING_APPROVAL;
+		note->status_reason = exceeded;
+		note->payment_status = CREDIT_NOTE_AWAITING_APPROVAL;
+	}
+}
+
 static void
 WriteCreditNote(CreditNote *note)
 {
@@ -679,6 +765,7 @@ ComputeCreditNote(RefundRequest *request, bool lock)
 	CheckCaps(note);
 	ComputeTaxes(note);
 	Allocate(note);
+	CheckAgentLimits(note, lock);
 	return note;
 }
 
