@@ -130,6 +130,324 @@ COMMENT ON VIEW @extschema@.awaiting_approval IS
 
 /* ---- Loyalty points ---- */
 
+/*
+ * The loyalty programme: every configuration is kept, the latest applies
+ * to the receipts recorded after it.  No row: no points move.
+ */
+CREATE TABLE @extschema@.loyalty_settings (
+	settings_id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	non_spendable_days integer NOT NULL CHECK (non_spendable_days >= 0),
+	points_per_unit	numeric NOT NULL CHECK (points_per_unit > 0),
+	validity_days	integer CHECK (validity_days >= 1),
+	include_appeasements boolean NOT NULL,
+	configured_at	timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.loyalty_settings IS
+'every configuration of the loyalty programme; the latest applies to the receipts recorded after it';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_settings', '');
+REVOKE ALL ON @extschema@.loyalty_settings FROM PUBLIC;
+
+/* One row per member: locked by every movement of the member's points, so they happen one after the other. */
+CREATE TABLE @extschema@.loyalty_accounts (
+	customer_id		text PRIMARY KEY,
+	created_at		timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.loyalty_accounts IS
+'loyalty members; a member''s row is locked by each movement of their points';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_accounts', '');
+REVOKE ALL ON @extschema@.loyalty_accounts FROM PUBLIC;
+
+/* Points earned by a receipt: pending until available_at, available until expires_at. */
+CREATE TABLE @extschema@.loyalty_lots (
+	lot_id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	customer_id		text NOT NULL,
+	receipt_id		text NOT NULL,
+	earned_at		timestamptz NOT NULL,
+	available_at	timestamptz NOT NULL,
+	expires_at		timestamptz,
+	points			bigint NOT NULL CHECK (points > 0),
+	settings_id		bigint NOT NULL
+);
+CREATE INDEX ON @extschema@.loyalty_lots (customer_id, earned_at);
+COMMENT ON TABLE @extschema@.loyalty_lots IS
+'points earned by a purchase receipt: pending until available_at, then available until expires_at (null: never)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_lots', '');
+REVOKE ALL ON @extschema@.loyalty_lots FROM PUBLIC;
+
+/*
+ * Points leaving a lot: cancelled (pending, by a refund), debited
+ * (available, by a refund), spent (a redemption); and what a refund could
+ * not take back (not_recovered, no lot).
+ */
+CREATE TABLE @extschema@.loyalty_movements (
+	movement_id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	customer_id		text NOT NULL,
+	lot_id			bigint,
+	reference		text NOT NULL,
+	at				timestamptz NOT NULL,
+	kind			text NOT NULL CHECK (kind IN ('cancelled', 'debited', 'spent', 'not_recovered')),
+	points			bigint NOT NULL CHECK (points > 0),
+	CHECK ((kind = 'not_recovered') = (lot_id IS NULL))
+);
+CREATE INDEX ON @extschema@.loyalty_movements (customer_id, at);
+CREATE INDEX ON @extschema@.loyalty_movements (lot_id);
+COMMENT ON TABLE @extschema@.loyalty_movements IS
+'points leaving a lot (cancelled, debited, spent) and points a refund could not take back (not_recovered); reference is the receipt or the redemption';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_movements', '');
+REVOKE ALL ON @extschema@.loyalty_movements FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.configure_loyalty(non_spendable_days integer, points_per_unit numeric DEFAULT 1,
+											  validity_days integer DEFAULT NULL,
+											  include_appeasements boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF non_spendable_days IS NULL OR non_spendable_days < 0 OR non_spendable_days > 3650 THEN
+		RAISE EXCEPTION 'non_spendable_days must be between 0 and 3650'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF points_per_unit IS NULL OR points_per_unit <= 0 OR points_per_unit > 1000000 THEN
+		RAISE EXCEPTION 'points_per_unit must be greater than 0 and at most 1000000'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF validity_days < 1 OR validity_days > 36500 THEN
+		RAISE EXCEPTION 'validity_days must be null or between 1 and 36500'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO @extschema@.loyalty_settings (non_spendable_days, points_per_unit, validity_days,
+											  include_appeasements)
+	VALUES (configure_loyalty.non_spendable_days, configure_loyalty.points_per_unit,
+			configure_loyalty.validity_days, coalesce(configure_loyalty.include_appeasements, true));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.configure_loyalty(integer, numeric, integer, boolean) IS
+'configures the loyalty programme for the receipts recorded from now on: non-spendable days, points per currency unit, validity, whether appeasements take points back';
+REVOKE ALL ON FUNCTION @extschema@.configure_loyalty(integer, numeric, integer, boolean) FROM PUBLIC;
+
+/*
+ * What is left of a member's lots now, with what each lot was at a time:
+ * the lots earned by then, each with the points no movement has taken
+ * (whenever it happened, so that nothing is ever taken twice).
+ */
+CREATE FUNCTION @extschema@.loyalty_lots_left(customer_id text)
+RETURNS TABLE (lot_id bigint, earned_at timestamptz, available_at timestamptz,
+			   expires_at timestamptz, points_left bigint)
+LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT l.lot_id, l.earned_at, l.available_at, l.expires_at,
+		   l.points - coalesce((SELECT sum(m.points) FROM @extschema@.loyalty_movements m
+								 WHERE m.lot_id = l.lot_id), 0)::bigint
+	  FROM @extschema@.loyalty_lots l
+	 WHERE l.customer_id = loyalty_lots_left.customer_id
+$$;
+COMMENT ON FUNCTION @extschema@.loyalty_lots_left(text) IS
+'internal: a member''s lots with the points no movement has taken yet';
+REVOKE ALL ON FUNCTION @extschema@.loyalty_lots_left(text) FROM PUBLIC;
+
+/*
+ * Takes points out of a member's lots, oldest first, among the lots that
+ * are pending (or available) at the given time; returns what it could not take.
+ */
+CREATE FUNCTION @extschema@.loyalty_take(customer_id text, points bigint, reference text,
+										 at timestamptz, pending boolean, kind text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	lot record;
+	part bigint;
+	wanted bigint := points;
+BEGIN
+	FOR lot IN
+		SELECT l.lot_id, l.points_left
+		  FROM @extschema@.loyalty_lots_left(loyalty_take.customer_id) AS l
+		 WHERE l.points_left > 0 AND l.earned_at <= loyalty_take.at
+		   AND CASE WHEN pending THEN l.available_at > loyalty_take.at
+					ELSE l.available_at <= loyalty_take.at
+						 AND (l.expires_at IS NULL OR l.expires_at > loyalty_take.at) END
+		 ORDER BY l.earned_at, l.lot_id
+	LOOP
+		EXIT WHEN wanted = 0;
+		part := least(wanted, lot.points_left);
+		INSERT INTO @extschema@.loyalty_movements (customer_id, lot_id, reference, at, kind, points)
+		VALUES (loyalty_take.customer_id, lot.lot_id, loyalty_take.reference, loyalty_take.at,
+				loyalty_take.kind, part);
+		wanted := wanted - part;
+	END LOOP;
+	RETURN wanted;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.loyalty_take(text, bigint, text, timestamptz, boolean, text) IS
+'internal: takes points out of a member''s pending or available lots, oldest first; returns what was left untaken';
+REVOKE ALL ON FUNCTION @extschema@.loyalty_take(text, bigint, text, timestamptz, boolean, text) FROM PUBLIC;
+
+/*
+ * The points of one receipt, in the transaction that records it: its
+ * positive lines (earned) earn trunc(sum x points_per_unit); its negative
+ * lines (taken_back, as a positive amount) take back trunc(sum x
+ * points_per_unit): with a non-spendable period, pending points first,
+ * oldest first, then available ones; without, available ones; what is
+ * left is not recovered.  Amounts in minor units of the currency.
+ */
+CREATE FUNCTION @extschema@.loyalty_record_receipt(customer_id text, receipt_id text, issued_at timestamptz,
+												   currency text, earned bigint, taken_back bigint,
+												   is_appeasement boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	settings @extschema@.loyalty_settings;
+	earned_points bigint;
+	points bigint;
+	left_over bigint;
+	available timestamptz;
+BEGIN
+	SELECT * INTO settings FROM @extschema@.loyalty_settings ORDER BY settings_id DESC LIMIT 1;
+	IF NOT FOUND OR loyalty_record_receipt.customer_id IS NULL THEN
+		RETURN;
+	END IF;
+	INSERT INTO @extschema@.loyalty_accounts AS a (customer_id) VALUES (loyalty_record_receipt.customer_id)
+	ON CONFLICT ON CONSTRAINT loyalty_accounts_pkey DO NOTHING;
+	PERFORM FROM @extschema@.loyalty_accounts a WHERE a.customer_id = loyalty_record_receipt.customer_id FOR UPDATE;
+
+	earned_points := trunc(@extschema@.to_amount(earned, currency) * settings.points_per_unit);
+	IF earned_points > 0 THEN
+		available := issued_at + settings.non_spendable_days * interval '1 day';
+		INSERT INTO @extschema@.loyalty_lots (customer_id, receipt_id, earned_at, available_at, expires_at,
+											  points, settings_id)
+		VALUES (loyalty_record_receipt.customer_id, receipt_id, issued_at, available,
+				available + settings.validity_days * interval '1 day', earned_points, settings.settings_id);
+	END IF;
+
+	IF is_appeasement AND NOT settings.include_appeasements THEN
+		RETURN;
+	END IF;
+	points := trunc(@extschema@.to_amount(taken_back, currency) * settings.points_per_unit);
+	IF points > 0 THEN
+		left_over := points;
+		IF settings.non_spendable_days >= 1 THEN
+			left_over := @extschema@.loyalty_take(loyalty_record_receipt.customer_id, left_over, receipt_id,
+												  issued_at, true, 'cancelled');
+		END IF;
+		left_over := @extschema@.loyalty_take(loyalty_record_receipt.customer_id, left_over, receipt_id,
+											  issued_at, false, 'debited');
+		IF left_over > 0 THEN
+			INSERT INTO @extschema@.loyalty_movements (customer_id, lot_id, reference, at, kind, points)
+			VALUES (loyalty_record_receipt.customer_id, NULL, receipt_id, issued_at, 'not_recovered', left_over);
+		END IF;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.loyalty_record_receipt(text, text, timestamptz, text, bigint, bigint, boolean) IS
+'internal: earns and takes back the points of one receipt (amounts in minor units), in the transaction that records it';
+REVOKE ALL ON FUNCTION @extschema@.loyalty_record_receipt(text, text, timestamptz, text, bigint, bigint, boolean) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.redeem_points(customer_id text, points bigint, reference text,
+										  at timestamptz DEFAULT now())
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	available bigint;
+BEGIN
+	IF customer_id IS NULL OR btrim(customer_id) = '' OR length(customer_id) > 255 THEN
+		RAISE EXCEPTION 'customer_id must have between 1 and 255 characters, not only blanks'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF points IS NULL OR points <= 0 THEN
+		RAISE EXCEPTION 'points to redeem must be greater than zero'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF reference IS NULL OR btrim(reference) = '' OR length(reference) > 255 THEN
+		RAISE EXCEPTION 'reference of a redemption must have between 1 and 255 characters, not only blanks'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF at IS NULL OR NOT isfinite(at) THEN
+		RAISE EXCEPTION 'at must be a finite timestamp' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM FROM @extschema@.loyalty_accounts a WHERE a.customer_id = redeem_points.customer_id FOR UPDATE;
+
+	SELECT coalesce(sum(l.points_left), 0) INTO available
+	  FROM @extschema@.loyalty_lots_left(redeem_points.customer_id) AS l
+	 WHERE l.earned_at <= redeem_points.at AND l.available_at <= redeem_points.at
+	   AND (l.expires_at IS NULL OR l.expires_at > redeem_points.at);
+	IF points > available THEN
+		RAISE EXCEPTION 'customer "%" has % points available, not %', customer_id, available, points
+			USING ERRCODE = 'check_violation';
+	END IF;
+	PERFORM @extschema@.loyalty_take(redeem_points.customer_id, points, reference, redeem_points.at, false, 'spent');
+	RETURN available - points;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.redeem_points(text, bigint, text, timestamptz) IS
+'spends a member''s available points, oldest first; more than available is 23514; returns the points still available';
+REVOKE ALL ON FUNCTION @extschema@.redeem_points(text, bigint, text, timestamptz) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.loyalty_history(customer_id text, as_of timestamptz DEFAULT now())
+RETURNS TABLE (at timestamptz, receipt_id text, points bigint, status text, days_left integer)
+LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT h.at, h.receipt_id, h.points, h.status, h.days_left
+	  FROM (SELECT l.earned_at AS at, l.receipt_id, l.points,
+				   CASE WHEN as_of < l.available_at THEN 'pending'
+						WHEN l.expires_at <= as_of AND l.points > coalesce(
+							(SELECT sum(m.points) FROM @extschema@.loyalty_movements m
+							  WHERE m.lot_id = l.lot_id AND m.at <= as_of), 0) THEN 'expired'
+						ELSE 'available' END AS status,
+				   CASE WHEN as_of < l.available_at
+						THEN ceil(extract(epoch FROM l.available_at - as_of) / 86400)::integer
+						WHEN l.expires_at > as_of
+						THEN ceil(extract(epoch FROM l.expires_at - as_of) / 86400)::integer END AS days_left,
+				   0 AS movement, l.lot_id AS id
+			  FROM @extschema@.loyalty_lots l
+			 WHERE l.customer_id = loyalty_history.customer_id AND l.earned_at <= as_of
+			UNION ALL
+			SELECT m.at, m.reference, -m.points, m.kind, NULL, 1, m.movement_id
+			  FROM @extschema@.loyalty_movements m
+			 WHERE m.customer_id = loyalty_history.customer_id AND m.at <= as_of) AS h
+	 ORDER BY h.at, h.movement, h.id
+$$;
+COMMENT ON FUNCTION @extschema@.loyalty_history(text, timestamptz) IS
+'a member''s points as of a time: earned (pending with days left, available, expired), cancelled, debited, spent, not_recovered';
+REVOKE ALL ON FUNCTION @extschema@.loyalty_history(text, timestamptz) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.loyalty_balance(customer_id text, as_of timestamptz DEFAULT now())
+RETURNS TABLE (pending bigint, available bigint, spent bigint, cancelled bigint, debited bigint,
+			   expired bigint, not_recovered bigint)
+LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH lots AS (
+		SELECT l.available_at, l.expires_at,
+			   l.points - coalesce((SELECT sum(m.points) FROM @extschema@.loyalty_movements m
+									 WHERE m.lot_id = l.lot_id AND m.at <= as_of), 0) AS points_left
+		  FROM @extschema@.loyalty_lots l
+		 WHERE l.customer_id = loyalty_balance.customer_id AND l.earned_at <= as_of),
+	moved AS (
+		SELECT m.kind, sum(m.points) AS points
+		  FROM @extschema@.loyalty_movements m
+		 WHERE m.customer_id = loyalty_balance.customer_id AND m.at <= as_of
+		 GROUP BY m.kind)
+	SELECT coalesce((SELECT sum(points_left) FROM lots WHERE as_of < available_at), 0)::bigint,
+		   coalesce((SELECT sum(points_left) FROM lots
+					  WHERE as_of >= available_at AND (expires_at IS NULL OR as_of < expires_at)), 0)::bigint,
+		   coalesce((SELECT points FROM moved WHERE kind = 'spent'), 0)::bigint,
+		   coalesce((SELECT points FROM moved WHERE kind = 'cancelled'), 0)::bigint,
+		   coalesce((SELECT points FROM moved WHERE kind = 'debited'), 0)::bigint,
+		   coalesce((SELECT sum(points_left) FROM lots WHERE expires_at <= as_of), 0)::bigint,
+		   coalesce((SELECT points FROM moved WHERE kind = 'not_recovered'), 0)::bigint
+$$;
+COMMENT ON FUNCTION @extschema@.loyalty_balance(text, timestamptz) IS
+'a member''s points as of a time: pending, available, spent, cancelled, debited, expired, not recovered';
+REVOKE ALL ON FUNCTION @extschema@.loyalty_balance(text, timestamptz) FROM PUBLIC;
+
 /* ---- Security ---- */
 
 /* The jobs gain the functions and views of this version. */

@@ -29,6 +29,7 @@
 #include "utils/jsonb.h"
 
 #include "credit_note_status.h"
+#include "loyalty.h"
 #include "refund.h"
 #include "spi_util.h"
 
@@ -124,6 +125,8 @@ approve_credit_note(PG_FUNCTION_ARGS)
 		SetAllocationStatus(number, NULL, "REFUNDED");
 		ChangeCreditNoteStatus(note, CREDIT_NOTE_RELEASED, "RELEASESUCCESS", approver, NULL);
 	}
+	/* its refund receipt takes back the loyalty points now */
+	LoyaltyTakeBackCreditNote(number);
 	document = PublishCreditNoteUpdate(note);
 	SPI_finish();
 	PG_RETURN_JSONB_P(document);

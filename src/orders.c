@@ -31,6 +31,7 @@
 #include "utils/timestamp.h"
 
 #include "json_fields.h"
+#include "loyalty.h"
 #include "jsonb_build.h"
 #include "money.h"
 #include "money_sql.h"
@@ -501,6 +502,9 @@ register_order(PG_FUNCTION_ARGS)
 	{
 		InsertLines(&order);
 		InsertPayments(&order);
+		/* with a customer, the order is a purchase receipt */
+		LoyaltyRecordReceipt(order.customer_id, order.order_id, order.ordered_at, order.currency,
+							 order.gross, 0, false);
 	}
 
 	SPI_finish();

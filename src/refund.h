@@ -58,6 +58,7 @@ typedef struct RefundOrder
 	char	   *order_id;
 	char	   *sales_channel_id;
 	char	   *store_id;
+	char	   *customer_id;	/* or NULL */
 	char	   *currency;
 	int			exponent;
 	int64		captured;
@@ -130,6 +131,7 @@ typedef struct CreditNote
 	bool		series_gapless;
 	bool		require_known_reason;	/* the channel's setting */
 	AgentLimits limits;
+	bool		loyalty_configured; /* the loyalty programme is */
 	char	   *number;			/* NULL in a preview */
 	int64		event_id;		/* its refund.created event */
 	Jsonb	   *document;		/* the refund document */

@@ -34,6 +34,7 @@
 #include "credit_note_number.h"
 #include "events.h"
 #include "json_fields.h"
+#include "loyalty.h"
 #include "money.h"
 #include "money_sql.h"
 #include "refund.h"
@@ -44,7 +45,8 @@
 	"SELECT o.sales_channel_id, o.store_id, o.currency, o.exponent, o.captured, o.refunded, " \
 	CREDIT_NOTE_SERIES_COLUMNS ", coalesce(c.require_known_reason, false)," \
 	"       coalesce(c.settlement_mode, 'immediate'), a.agent IS NOT NULL, a.max_amount," \
-	"       (a.max_percent * 1000000)::pg_catalog.int8, a.daily_amount" \
+	"       (a.max_percent * 1000000)::pg_catalog.int8, a.daily_amount, o.customer_id," \
+	"       EXISTS (SELECT FROM appeasement.loyalty_settings)" \
 	"  FROM appeasement.orders o" \
 	"  LEFT JOIN appeasement.credit_note_series s ON s.sales_channel_id = o.sales_channel_id" \
 	"  LEFT JOIN appeasement.channel_settings c ON c.sales_channel_id = o.sales_channel_id" \
@@ -238,6 +240,8 @@ LockOrder(CreditNote *note, bool lock)
 	note->limits.max_amount = Int64Column(0, 13, &note->limits.no_max_amount);
 	note->limits.max_percent = Int64Column(0, 14, &note->limits.no_max_percent);
 	note->limits.daily_amount = Int64Column(0, 15, &note->limits.no_daily_amount);
+	note->order.customer_id = TextColumn(0, 16);
+	note->loyalty_configured = DatumGetBool(Column(0, 17, &isnull));
 
 	if (request->sales_channel_id != NULL &&
 		strcmp(request->sales_channel_id, note->order.sales_channel_id) != 0)
@@ -780,6 +784,12 @@ CreateCreditNote(RefundRequest *request)
 	note->document = RefundDocument(note);
 	WriteCreditNote(note);
 	RefundEventWritten(note->event_id, REFUND_CREATED, note->number, note->document);
+
+	/* a refund receipt for the loyalty points; one awaiting approval takes them back once approved */
+	if (note->loyalty_configured && note->order.customer_id != NULL &&
+		strcmp(note->status, CREDIT_NOTE_AWAITING_APPROVAL) != 0)
+		LoyaltyRecordReceipt(note->order.customer_id, note->number, note->created_at,
+							 note->order.currency, 0, note->gross, !note->request->is_return);
 	return note;
 }
 
