@@ -1,6 +1,8 @@
 -- Loyalty points: purchases earn, refunds take back (cancelled while pending, debited once
 -- available), redemptions spend, and no balance ever goes below zero.
 SELECT appeasement.set_credit_note_series('loy-web', 'LOY-', 1);
+-- The agent of these refunds has no limits (whatever '*' has).
+SELECT appeasement.set_agent_limit('loy-agent', 'EUR', NULL);
 
 -- An order of one member, ordered some days ago, captured in full.
 CREATE FUNCTION regress.loy_order(id text, customer text, gross text, days_ago int) RETURNS text

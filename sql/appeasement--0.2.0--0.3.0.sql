@@ -144,6 +144,8 @@ CREATE TABLE @extschema@.loyalty_settings (
 );
 COMMENT ON TABLE @extschema@.loyalty_settings IS
 'every configuration of the loyalty programme; the latest applies to the receipts recorded after it';
+COMMENT ON SEQUENCE @extschema@.loyalty_settings_settings_id_seq IS 'numbers the loyalty configurations';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_settings_settings_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_settings', '');
 REVOKE ALL ON @extschema@.loyalty_settings FROM PUBLIC;
 
@@ -171,6 +173,8 @@ CREATE TABLE @extschema@.loyalty_lots (
 CREATE INDEX ON @extschema@.loyalty_lots (customer_id, earned_at);
 COMMENT ON TABLE @extschema@.loyalty_lots IS
 'points earned by a purchase receipt: pending until available_at, then available until expires_at (null: never)';
+COMMENT ON SEQUENCE @extschema@.loyalty_lots_lot_id_seq IS 'numbers the loyalty lots, oldest first';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_lots_lot_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_lots', '');
 REVOKE ALL ON @extschema@.loyalty_lots FROM PUBLIC;
 
@@ -193,6 +197,8 @@ CREATE INDEX ON @extschema@.loyalty_movements (customer_id, at);
 CREATE INDEX ON @extschema@.loyalty_movements (lot_id);
 COMMENT ON TABLE @extschema@.loyalty_movements IS
 'points leaving a lot (cancelled, debited, spent) and points a refund could not take back (not_recovered); reference is the receipt or the redemption';
+COMMENT ON SEQUENCE @extschema@.loyalty_movements_movement_id_seq IS 'numbers the loyalty movements in the order they happened';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_movements_movement_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_movements', '');
 REVOKE ALL ON @extschema@.loyalty_movements FROM PUBLIC;
 
