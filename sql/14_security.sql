@@ -68,6 +68,40 @@ SELECT appeasement.preview_appeasement('{"order_id": "SEC-1", "user": "u", "line
 \echo :SQLSTATE
 RESET ROLE;
 
+-- Limits, approvals and loyalty as real roles: the lead sets a limit and approves, the
+-- agent cannot approve, the integration imports a receipt and may redeem points but not
+-- configure the programme, the reader reads the CRM views and the loyalty balance.
+SET ROLE regress_lead;
+SELECT appeasement.set_agent_limit('regress_agent', 'EUR', 1);
+SELECT appeasement.set_agent_limit('regress_lead', 'EUR', 100);
+RESET ROLE;
+SET ROLE regress_agent;
+SELECT appeasement.create_appeasement('SEC-1', 1, 2.00, 'Late', 'Over the limit', 'regress_agent')
+  #>> '{refund,credit_note_number}' AS number \gset
+SELECT appeasement.approve_credit_note(:'number', 'regress_lead');
+\echo :SQLSTATE
+RESET ROLE;
+SET ROLE regress_lead;
+SELECT appeasement.approve_credit_note(:'number', 'regress_lead') #>> '{refund,status,code}' AS status;
+SELECT appeasement.set_agent_limit('regress_agent', 'EUR', NULL);
+RESET ROLE;
+SET ROLE regress_integration;
+SELECT appeasement.import_receipt('{"receipt_id": "SEC-R1", "customer_id": "SEC-C", "issued_at": "2026-01-01T10:00:00Z",
+  "currency": "EUR", "lines": [{"sku": "X", "quantity": 1, "total_line_amount": "15.00"}]}');
+-- (the loyalty programme is not configured here: no points to redeem)
+SELECT appeasement.redeem_points('SEC-C', 5, 'sec-voucher');
+\echo :SQLSTATE
+SELECT appeasement.configure_loyalty(30);
+\echo :SQLSTATE
+RESET ROLE;
+SET ROLE regress_reader;
+SELECT receipt_id, total, status FROM appeasement.receipts WHERE receipt_id = 'SEC-R1';
+SELECT count(*) > 0 AS has_sales FROM appeasement.sales WHERE order_id = 'SEC-1';
+SELECT available, spent FROM appeasement.loyalty_balance('SEC-C');
+SELECT appeasement.redeem_points('SEC-C', 1, 'reader');
+\echo :SQLSTATE
+RESET ROLE;
+
 -- A role without a job can do nothing.
 SET ROLE regress_nobody;
 SELECT appeasement.create_appeasement('SEC-1', 1, 1, 'r', 'd', 'nobody');

@@ -8,13 +8,15 @@
 # USD, JPY and KWD, records a capture, sets credit-note series (a sequence
 # series, a gapless one, one whose prefix changed; one channel stays on the
 # default "CN"), and creates appeasements, one rolled back so that its
-# series has a gap.  A publisher position is recorded as a worker would.
+# series has a gap.  Two store receipts are imported (one an exchange).  A
+# publisher position is recorded as a worker would.
 # Then pg_dump, psql -f into appeasement_dump_dst, and checks:
 #   - the dump and the restore succeed without error;
 #   - every table has the same rows (orders, order_lines, payments,
 #     captures, credit_note_series, issued_credit_notes,
 #     issued_credit_note_lines, credit_note_allocations, refund_events,
-#     refund_events_sent_inline) and publisher_state the same highest
+#     refund_events_sent_inline, imported_receipts, imported_receipt_lines)
+#     and publisher_state the same highest
 #     last_event_id;
 #   - every sequence of the extension, each series' counter among them,
 #     has the same position; the views and refund_events_after give the
@@ -178,6 +180,13 @@ SELECT appeasement.create_appeasement('DR-SHOP-1', 1, 10.00, 'Goodwill', 'before
 SELECT appeasement.set_credit_note_series('200004', 'SHOQ', 2000);
 SELECT appeasement.create_appeasement('DR-SHOP-1', 1, 10.00, 'Goodwill', 'after the new prefix', 'agent-eu');
 
+SELECT appeasement.import_receipt('{"receipt_id": "DR-STORE-1", "customer_id": "C-7", "store_id": "S-1",
+  "issued_at": "2018-03-03T10:00:00+01:00", "currency": "EUR",
+  "lines": [{"sku": "A", "quantity": 2, "total_line_amount": "19.80"}]}');
+SELECT appeasement.import_receipt('{"receipt_id": "DR-STORE-2", "customer_id": "C-7", "currency": "KWD",
+  "issued_at": "2018-03-04T10:00:00.123456+03:00",
+  "lines": [{"sku": "B", "total_line_amount": "-1.250"}, {"sku": "C", "total_line_amount": "2.5"}]}');
+
 -- Where a publisher worker would be: it notified all but the last event.
 INSERT INTO appeasement.publisher_state (last_event_id, published_at)
 SELECT max(event_id) - 1, now() FROM appeasement.refund_events;
@@ -214,7 +223,8 @@ fi
 # ---------------------------------------------------------------- contents
 
 for t in orders order_lines payments captures credit_note_series issued_credit_notes \
-	issued_credit_note_lines credit_note_allocations refund_events refund_events_sent_inline; do
+	issued_credit_note_lines credit_note_allocations refund_events refund_events_sent_inline \
+	imported_receipts imported_receipt_lines; do
 	n=$(qd "$SRC" "SELECT count(*) FROM appeasement.$t")
 	same "table $t: the same $n rows" \
 		"SELECT count(*) || ' ' || md5(coalesce(string_agg(t::text, E'\n' ORDER BY t::text), '')) FROM appeasement.$t t"
@@ -231,7 +241,7 @@ same "each series' counter sequence is restored with its position" \
 	   FROM appeasement.credit_note_series s
 	   JOIN pg_catalog.pg_sequences q ON format('%I.%I', q.schemaname, q.sequencename)::regclass = s.counter"
 
-for v in line_balances order_balances credit_notes credit_note_lines; do
+for v in line_balances order_balances credit_notes credit_note_lines sales receipts; do
 	same "view $v: the same rows" \
 		"SELECT count(*) || ' ' || md5(coalesce(string_agg(v::text, E'\n' ORDER BY v::text), '')) FROM appeasement.$v v"
 done

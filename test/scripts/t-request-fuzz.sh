@@ -2,13 +2,14 @@
 # t-request-fuzz.sh: a bounded, deterministic fuzz of every input the C
 # code parses: register_order(jsonb), create_appeasement(jsonb) (also as
 # preview_appeasement and, with an rma and quantities, create_return_refund),
-# create_appeasement(text, int, numeric, text, text, text), record_capture
-# and set_credit_note_series.
+# create_appeasement(text, int, numeric, text, text, text), record_capture,
+# set_credit_note_series and import_receipt(jsonb).
 #
 # The inputs are generated inside the database by PL/pgSQL (pg_temp
 # functions, written below), from a fixed seed: the random choices of
 # input i depend on (seed, i) only, its amounts also on the state of the
-# order it refunds, so a failing input can be generated again.  They start
+# order it refunds (a repeated receipt: on the receipts imported before),
+# so a failing input can be generated again.  They start
 # from valid documents (orders with several lines, taxes with and without
 # amounts, several payments; requests with amount and percent lines) and
 # mutate them: dropped keys, changed types, huge and tiny numbers, many
@@ -31,7 +32,9 @@
 #     credit-note lines, events and captures added = those the successful
 #     calls reported), every cap holds for every order, line and payment,
 #     the running totals equal the sums of the credit notes, each credit
-#     note adds up, and every credit note has its event;
+#     note adds up, and every credit note has its event; every imported
+#     receipt has the lines of its document, and every order's rows in the
+#     sales view add up to its gross less what was refunded;
 #   - at the end: the fuzz reached every documented error and created
 #     credit notes (the generator works).
 #
@@ -253,13 +256,13 @@ BEGIN
 		RETURN pg_temp.fz_weird();
 	END IF;
 	RETURN CASE
-		WHEN key IN ('gross', 'amount', 'captured') THEN
+		WHEN key IN ('gross', 'amount', 'captured', 'total_line_amount') THEN
 			CASE WHEN pg_temp.fz_chance(0.8) THEN pg_temp.fz_pickj(pg_temp.fz_list('amount'))
 				 ELSE pg_temp.fz_long_number() END
 		WHEN key IN ('rate', 'percent') THEN pg_temp.fz_pickj(pg_temp.fz_list('rate'))
 		WHEN key IN ('line_number', 'quantity') THEN pg_temp.fz_pickj(pg_temp.fz_list('int'))
 		WHEN key = 'currency' THEN pg_temp.fz_pickj(pg_temp.fz_list('currency'))
-		WHEN key IN ('ordered_at', 'credit_note_date') THEN pg_temp.fz_pickj(pg_temp.fz_list('timestamp'))
+		WHEN key IN ('ordered_at', 'credit_note_date', 'issued_at') THEN pg_temp.fz_pickj(pg_temp.fz_list('timestamp'))
 		WHEN key = 'kind' THEN pg_temp.fz_pickj(pg_temp.fz_list('kind'))
 		WHEN key IN ('lines', 'taxes', 'payments', 'custom_attributes') THEN
 			pg_temp.fz_pickj(pg_temp.fz_list('array'))
@@ -532,8 +535,39 @@ BEGIN
 	RETURN req;
 END $$;
 
+-- A valid store receipt: 1 to 4 lines, sold (positive) or taken back
+-- (negative; an exchange has both), with or without sku and quantity.
+CREATE FUNCTION pg_temp.fz_receipt(p_id text, p_currency text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+	e int := appeasement.currency_exponent(p_currency);
+	lines jsonb[] := '{}';
+	line jsonb;
+	doc jsonb;
+BEGIN
+	FOR k IN 1..1 + pg_temp.fz_r(4) LOOP
+		line := jsonb_build_object('total_line_amount', pg_temp.fz_amount_json(
+			(1 + pg_temp.fz_r(500000)) * CASE WHEN pg_temp.fz_chance(0.3) THEN -1 ELSE 1 END, e));
+		IF pg_temp.fz_chance(0.7) THEN
+			line := line || jsonb_build_object('sku', 'SKU-' || pg_temp.fz_r(50));
+		END IF;
+		IF pg_temp.fz_chance(0.5) THEN
+			line := line || jsonb_build_object('quantity', 1 + pg_temp.fz_r(5));
+		END IF;
+		lines := lines || line;
+	END LOOP;
+	doc := jsonb_build_object('receipt_id', p_id, 'customer_id', 'C-' || pg_temp.fz_r(1000),
+		'currency', p_currency, 'lines', to_jsonb(lines),
+		'issued_at', pg_temp.fz_pick(ARRAY['2018-03-01T10:00:00+00:00', '2018-03-01 12:00:00+02',
+										   '2024-02-29T23:59:59Z']));
+	IF pg_temp.fz_chance(0.6) THEN
+		doc := doc || jsonb_build_object('store_id', 'STORE-' || pg_temp.fz_r(20));
+	END IF;
+	RETURN doc;
+END $$;
+
 -- Input i: what to call and with what.  target is register, request,
--- line, capture, series, or parser (the jsonb parser refused the text).
+-- line, capture, series, receipt, or parser (the jsonb parser refused the
+-- text).
 CREATE FUNCTION pg_temp.fz_case(p_seed bigint, p_tag text, p_i int, p_bases text[],
 	OUT target text, OUT kind text, OUT doc jsonb, OUT t1 text, OUT t2 text, OUT t3 text,
 	OUT t4 text, OUT i1 int, OUT n1 numeric, OUT b1 bigint, OUT ts timestamptz, OUT bl boolean)
@@ -838,6 +872,36 @@ BEGIN
 						9223372036854775806, 999999999999999999, 1000000000000000000]) END;
 		bl := CASE WHEN pg_temp.fz_chance(0.95) THEN pg_temp.fz_chance(0.5) END;
 
+	ELSIF r < 85 THEN
+		target := 'receipt';
+		doc := pg_temp.fz_receipt(p_tag || '-T' || p_i, pg_temp.fz_pick(currencies));
+		s := pg_temp.fz_r(10);
+		IF s < 6 THEN
+			kind := 'receipt.mutated';
+			doc := pg_temp.fz_mutate(doc, 1 + pg_temp.fz_r(3));
+		ELSIF s < 8 THEN
+			kind := 'receipt.valid';
+		ELSE
+			-- A receipt of this run again: as imported (a no-op), with one
+			-- amount changed (23505), or under a base order's id (23505).
+			kind := 'receipt.again';
+			SELECT document INTO txt FROM appeasement.imported_receipts
+			 WHERE starts_with(receipt_id, p_tag)
+			 ORDER BY hashtextextended(receipt_id, pick), receipt_id LIMIT 1;
+			IF txt IS NOT NULL THEN
+				doc := txt::jsonb;
+				CASE pg_temp.fz_r(3)
+					WHEN 0 THEN
+						NULL;
+					WHEN 1 THEN
+						doc := jsonb_set(doc, '{lines,0,total_line_amount}',
+										 to_jsonb((doc #>> '{lines,0,total_line_amount}')::numeric * 2));
+					ELSE
+						doc := jsonb_set(doc, '{receipt_id}', to_jsonb(base));
+				END CASE;
+			END IF;
+		END IF;
+
 	ELSE
 		target := 'request';
 		kind := 'request.valid';
@@ -851,6 +915,12 @@ BEGIN
 	   AND jsonb_typeof(doc -> 'order_id') IN ('string', 'number') AND doc ->> 'order_id' <> ''
 	   AND NOT starts_with(doc ->> 'order_id', p_tag) THEN
 		doc := jsonb_set(doc, '{order_id}', to_jsonb(p_tag || '-N' || p_i || '-' || (doc ->> 'order_id')));
+	END IF;
+	-- The same for the receipts this run imports.
+	IF target = 'receipt' AND jsonb_typeof(doc) = 'object'
+	   AND jsonb_typeof(doc -> 'receipt_id') IN ('string', 'number') AND doc ->> 'receipt_id' <> ''
+	   AND NOT starts_with(doc ->> 'receipt_id', p_tag) THEN
+		doc := jsonb_set(doc, '{receipt_id}', to_jsonb(p_tag || '-N' || p_i || '-' || (doc ->> 'receipt_id')));
 	END IF;
 END $$;
 
@@ -881,10 +951,15 @@ DECLARE
 	ok_notes bigint := 0;
 	ok_lines bigint := 0;
 	ok_captures bigint := 0;
+	ok_receipts bigint := 0;
+	ok_receipt_lines bigint := 0;
+	known_receipt boolean;
 	before_notes bigint;
 	before_lines bigint;
 	before_events bigint;
 	before_captures bigint;
+	before_receipts bigint;
+	before_receipt_lines bigint;
 	allowed text[] := ARRAY['22023', 'P0002', '55000', '23514', '23505'];
 	n bigint;
 BEGIN
@@ -896,6 +971,8 @@ BEGIN
 	SELECT count(*) INTO before_lines FROM appeasement.issued_credit_note_lines;
 	SELECT count(*) INTO before_events FROM appeasement.refund_events;
 	SELECT count(*) INTO before_captures FROM appeasement.captures;
+	SELECT count(*) INTO before_receipts FROM appeasement.imported_receipts;
+	SELECT count(*) INTO before_receipt_lines FROM appeasement.imported_receipt_lines;
 
 	FOR i IN p_first..p_last LOOP
 		RAISE NOTICE 'fz-case %', i;
@@ -934,6 +1011,15 @@ BEGIN
 						END IF;
 					WHEN 'series' THEN
 						PERFORM appeasement.set_credit_note_series(c.t1, c.t2, c.b1, c.bl);
+					WHEN 'receipt' THEN
+						-- a receipt imported before is a no-op: it writes nothing
+						known_receipt := jsonb_typeof(c.doc) = 'object' AND EXISTS (
+							SELECT FROM appeasement.imported_receipts r WHERE r.receipt_id = c.doc ->> 'receipt_id');
+						PERFORM appeasement.import_receipt(c.doc);
+						IF c.doc IS NOT NULL AND NOT known_receipt THEN
+							ok_receipts := ok_receipts + 1;
+							ok_receipt_lines := ok_receipt_lines + jsonb_array_length(c.doc -> 'lines');
+						END IF;
 				END CASE;
 			EXCEPTION WHEN OTHERS THEN
 				GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
@@ -965,6 +1051,10 @@ BEGIN
 		(SELECT count(*) FROM appeasement.refund_events) - before_events);
 	RETURN QUERY SELECT format('acct|captures|%s|%s', ok_captures,
 		(SELECT count(*) FROM appeasement.captures) - before_captures);
+	RETURN QUERY SELECT format('acct|receipts|%s|%s', ok_receipts,
+		(SELECT count(*) FROM appeasement.imported_receipts) - before_receipts);
+	RETURN QUERY SELECT format('acct|receipt lines|%s|%s', ok_receipt_lines,
+		(SELECT count(*) FROM appeasement.imported_receipt_lines) - before_receipt_lines);
 END $$;
 
 -- Once per run: the first base orders, a big one, and two series.
@@ -1111,6 +1201,25 @@ WITH checks(name, bad, sample) AS (
 				   FROM appeasement.refund_events WHERE event_type = 'refund.created' GROUP BY 1) e
 			 USING (credit_note_number)
 	 WHERE n.credit_note_number IS NULL OR e.credit_note_number IS NULL OR e.k <> 1 OR NOT e.ok
+	UNION ALL
+	SELECT 'every imported receipt: the lines of its document, none zero, and in the receipts view for their sum',
+		   count(*), min(i.receipt_id)
+	  FROM appeasement.imported_receipts i
+	  LEFT JOIN (SELECT receipt_id, count(*) AS k, sum(amount)::bigint AS s,
+						bool_and(amount <> 0 AND quantity >= 1) AS ok
+				   FROM appeasement.imported_receipt_lines GROUP BY 1) l USING (receipt_id)
+	  LEFT JOIN appeasement.receipts r
+			 ON r.receipt_id = i.receipt_id AND r.customer_id = i.customer_id AND r.issued_at = i.issued_at
+	 WHERE l.k IS DISTINCT FROM jsonb_array_length(i.document -> 'lines') OR NOT l.ok
+		OR l.s IS DISTINCT FROM (SELECT sum(appeasement.to_minor((x ->> 'total_line_amount')::numeric, i.currency))
+								   FROM jsonb_array_elements(i.document -> 'lines') x)
+		OR r.total IS DISTINCT FROM appeasement.to_amount(l.s, i.currency)
+	UNION ALL
+	SELECT 'every order: its rows in the sales view add up to its gross less what was refunded', count(*),
+		   min(o.order_id)
+	  FROM appeasement.orders o
+	  LEFT JOIN (SELECT order_id, sum(total_price) AS t FROM appeasement.sales GROUP BY 1) s USING (order_id)
+	 WHERE s.t IS DISTINCT FROM appeasement.to_amount(o.gross - o.refunded, o.currency)
 )
 SELECT format('inv|%s|%s|%s', name, bad, coalesce(left(sample, 120), '')) FROM checks;
 SQL
@@ -1248,14 +1357,14 @@ done | sort
 
 if [ "$RAN" -gt 0 ]; then
 	acct_bad=''
-	for k in "credit notes" "credit-note lines" "refund events" "captures"; do
+	for k in "credit notes" "credit-note lines" "refund events" "captures" "receipts" "receipt lines"; do
 		if [ "${ACCT_EXPECTED[$k]:-0}" -ne "${ACCT_ACTUAL[$k]:-0}" ]; then
 			acct_bad="$acct_bad $k: ${ACCT_ACTUAL[$k]:-0} written for ${ACCT_EXPECTED[$k]:-0} reported;"
 		fi
 	done
-	log "successful calls wrote ${ACCT_ACTUAL[credit notes]:-0} credit notes, ${ACCT_ACTUAL[credit-note lines]:-0} credit-note lines, ${ACCT_ACTUAL[captures]:-0} captures"
+	log "successful calls wrote ${ACCT_ACTUAL[credit notes]:-0} credit notes, ${ACCT_ACTUAL[credit-note lines]:-0} credit-note lines, ${ACCT_ACTUAL[captures]:-0} captures, ${ACCT_ACTUAL[receipts]:-0} receipts"
 	if [ -z "$acct_bad" ]; then
-		pass "failed calls left nothing behind (credit notes, lines, events, captures = what the successful calls reported)"
+		pass "failed calls left nothing behind (credit notes, lines, events, captures, receipts = what the successful calls reported)"
 	else
 		fail "failed calls left nothing behind:$acct_bad"
 	fi
