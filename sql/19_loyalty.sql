@@ -127,3 +127,43 @@ SELECT available, debited FROM appeasement.loyalty_balance('M-E1');
 SELECT appeasement.approve_credit_note(a, 'loy-lead') #>> '{refund,status,code}' FROM waiting;
 SELECT appeasement.reject_credit_note(b, 'loy-lead', 'no') #>> '{refund,status,code}' FROM waiting;
 SELECT available, debited FROM appeasement.loyalty_balance('M-E1');
+
+-- The seed's use cases exactly, with store receipts on their dates.
+CREATE FUNCTION regress.loy_receipt(id text, customer text, issued text, VARIADIC amounts numeric[]) RETURNS text
+LANGUAGE sql AS $$
+  SELECT appeasement.import_receipt(jsonb_build_object(
+    'receipt_id', id, 'customer_id', customer, 'store_id', 'STORE-1', 'issued_at', issued, 'currency', 'EUR',
+    'lines', (SELECT jsonb_agg(jsonb_build_object('sku', 'SKU-' || i, 'quantity', 1, 'total_line_amount', a::text) ORDER BY i)
+                FROM unnest(amounts) WITH ORDINALITY AS t(a, i))))
+$$;
+SELECT appeasement.configure_loyalty(30);
+-- A: a 50.00 purchase, 50 pending points with 30 days left; refunded in full 10 days later.
+SELECT regress.loy_receipt('SA1-P', 'SEED-A1', '2026-03-01T10:00:00Z', 50.00);
+SELECT * FROM appeasement.loyalty_history('SEED-A1', '2026-03-01T10:00:00Z');
+SELECT regress.loy_receipt('SA1-R', 'SEED-A1', '2026-03-11T10:00:00Z', -50.00);
+SELECT * FROM appeasement.loyalty_history('SEED-A1', '2026-03-11T10:00:00Z');
+SELECT * FROM appeasement.loyalty_balance('SEED-A1', '2026-03-11T10:00:00Z');
+-- A: 50.00 on day 0, 30.00 on day 10, a 60.00 refund on day 15: 50 cancelled from the first,
+-- 10 from the second, 20 still pending (for 25 more days).
+SELECT regress.loy_receipt('SA2-P1', 'SEED-A2', '2026-03-01T10:00:00Z', 50.00);
+SELECT regress.loy_receipt('SA2-P2', 'SEED-A2', '2026-03-11T10:00:00Z', 30.00);
+SELECT regress.loy_receipt('SA2-R', 'SEED-A2', '2026-03-16T10:00:00Z', -60.00);
+SELECT * FROM appeasement.loyalty_history('SEED-A2', '2026-03-16T10:00:00Z');
+SELECT * FROM appeasement.loyalty_balance('SEED-A2', '2026-03-16T10:00:00Z');
+SELECT pending, available FROM appeasement.loyalty_balance('SEED-A2', '2026-04-10T10:00:00Z');
+-- An exchange in store (a purchase and a refund on one receipt): it earns, then takes back.
+SELECT regress.loy_receipt('SA2-X', 'SEED-A2', '2026-03-20T10:00:00Z', 30.00, -45.50);
+SELECT receipt_id, total, status FROM appeasement.receipts WHERE receipt_id = 'SA2-X';
+SELECT * FROM appeasement.loyalty_balance('SEED-A2', '2026-03-20T10:00:00Z');
+-- Importing the same receipt again moves no points.
+SELECT regress.loy_receipt('SA2-X', 'SEED-A2', '2026-03-20T10:00:00Z', 30.00, -45.50);
+SELECT * FROM appeasement.loyalty_balance('SEED-A2', '2026-03-20T10:00:00Z');
+
+SELECT appeasement.configure_loyalty(0);
+-- B: a 50.00 purchase, 30 points redeemed, then a 50.00 refund: 20 debited, 30 not
+-- recovered, 0 available, never negative.
+SELECT regress.loy_receipt('SB-P', 'SEED-B', '2026-03-01T10:00:00Z', 50.00);
+SELECT appeasement.redeem_points('SEED-B', 30, 'voucher-5%', '2026-03-02T10:00:00Z');
+SELECT regress.loy_receipt('SB-R', 'SEED-B', '2026-03-03T10:00:00Z', -50.00);
+SELECT * FROM appeasement.loyalty_history('SEED-B', '2026-03-03T10:00:00Z');
+SELECT * FROM appeasement.loyalty_balance('SEED-B', '2026-03-03T10:00:00Z');
