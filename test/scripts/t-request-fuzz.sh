@@ -3,7 +3,9 @@
 # code parses: register_order(jsonb), create_appeasement(jsonb) (also as
 # preview_appeasement and, with an rma and quantities, create_return_refund),
 # create_appeasement(text, int, numeric, text, text, text), record_capture,
-# set_credit_note_series and import_receipt(jsonb).
+# set_credit_note_series, import_receipt(jsonb), and the decisions
+# approve_credit_note and reject_credit_note on credit notes one of its
+# agents (agent-7, with limits in every currency) created beyond its limits.
 #
 # The inputs are generated inside the database by PL/pgSQL (pg_temp
 # functions, written below), from a fixed seed: the random choices of
@@ -16,7 +18,7 @@
 # decimals, exponents, "NaN", very long strings, unicode, duplicate keys,
 # deep nesting, empty and huge arrays, out-of-range line numbers, rates
 # above 1000, 17 tax components, bad currencies and timestamps, ...  Valid
-# appeasements, captures and series changes are mixed in, so the state the
+# appeasements, captures, series changes and decisions are mixed in, so the state the
 # malformed inputs meet keeps moving.
 #
 # Inputs run in batches, one psql session and one transaction per batch,
@@ -25,7 +27,8 @@
 #   - per batch: the server survived (the session ended normally and the
 #     checkpointer is the same process: no crash and restart);
 #   - per batch: every error has a documented SQLSTATE (SPEC section 10:
-#     22023, P0002, 55000, 23514, 23505).  Input the jsonb type's
+#     22023, P0002, 55000, 23514, 23505; 42501 for an approver whose limits
+#     do not cover the credit note).  Input the jsonb type's
 #     own parser refuses (\u0000, lone surrogates) never reaches the
 #     extension and is only counted;
 #   - at the end: the failed calls left nothing behind (credit notes,
@@ -34,7 +37,8 @@
 #     the running totals equal the sums of the credit notes, each credit
 #     note adds up, and every credit note has its event; every imported
 #     receipt has the lines of its document, and every order's rows in the
-#     sales view add up to its gross less what was refunded;
+#     sales view add up to its gross less what was refunded (credit notes
+#     awaiting approval reserve amounts but refund nothing yet);
 #   - at the end: the fuzz reached every documented error and created
 #     credit notes (the generator works).
 #
@@ -902,6 +906,26 @@ BEGIN
 			END IF;
 		END IF;
 
+	ELSIF r < 89 THEN
+		-- A decision on a credit note agent-7 created beyond its limits: by
+		-- the lead or by someone whose limits do not cover it, on a credit
+		-- note that waits or no longer does, with a reason or a blank one.
+		target := 'decision';
+		kind := 'decision';
+		SELECT credit_note_number INTO t1 FROM appeasement.issued_credit_notes
+		 WHERE starts_with(order_id, p_tag) AND "user" = 'agent-7'
+		   AND (status = 'AWAITING_APPROVAL' OR pg_temp.fz_chance(0.2))
+		 ORDER BY hashtextextended(credit_note_number, pick), credit_note_number LIMIT 1;
+		IF t1 IS NULL OR pg_temp.fz_chance(0.05) THEN
+			t1 := pg_temp.fz_pick(ARRAY['', 'nope', p_tag || '-no-such-note', repeat('n', 20000), NULL]);
+		END IF;
+		i1 := pg_temp.fz_r(2);
+		t2 := CASE WHEN pg_temp.fz_chance(0.7) THEN 'fz-lead'
+				   WHEN pg_temp.fz_chance(0.5) THEN pg_temp.fz_pick(ARRAY['agent-7', 'fz-small'])
+				   ELSE pg_temp.fz_pick(ARRAY['userB', '', ' ', NULL, repeat('a', 20000)]) END;
+		t3 := CASE WHEN pg_temp.fz_chance(0.85) THEN 'not justified'
+				   ELSE pg_temp.fz_pick(ARRAY['', E'\t', NULL, repeat('r', 20000)]) END;
+
 	ELSE
 		target := 'request';
 		kind := 'request.valid';
@@ -953,6 +977,7 @@ DECLARE
 	ok_captures bigint := 0;
 	ok_receipts bigint := 0;
 	ok_receipt_lines bigint := 0;
+	ok_updates bigint := 0;
 	known_receipt boolean;
 	before_notes bigint;
 	before_lines bigint;
@@ -960,7 +985,7 @@ DECLARE
 	before_captures bigint;
 	before_receipts bigint;
 	before_receipt_lines bigint;
-	allowed text[] := ARRAY['22023', 'P0002', '55000', '23514', '23505'];
+	allowed text[] := ARRAY['22023', 'P0002', '55000', '23514', '23505', '42501'];
 	n bigint;
 BEGIN
 	CREATE TEMP TABLE fz_stats (target text, sqlstate text, n bigint, PRIMARY KEY (target, sqlstate));
@@ -1011,6 +1036,14 @@ BEGIN
 						END IF;
 					WHEN 'series' THEN
 						PERFORM appeasement.set_credit_note_series(c.t1, c.t2, c.b1, c.bl);
+					WHEN 'decision' THEN
+						-- a decision publishes one refund.updated event
+						IF c.i1 = 0 THEN
+							PERFORM appeasement.approve_credit_note(c.t1, c.t2);
+						ELSE
+							PERFORM appeasement.reject_credit_note(c.t1, c.t2, c.t3);
+						END IF;
+						ok_updates := ok_updates + 1;
 					WHEN 'receipt' THEN
 						-- a receipt imported before is a no-op: it writes nothing
 						known_receipt := jsonb_typeof(c.doc) = 'object' AND EXISTS (
@@ -1047,7 +1080,7 @@ BEGIN
 		(SELECT count(*) FROM appeasement.issued_credit_notes) - before_notes);
 	RETURN QUERY SELECT format('acct|credit-note lines|%s|%s', ok_lines,
 		(SELECT count(*) FROM appeasement.issued_credit_note_lines) - before_lines);
-	RETURN QUERY SELECT format('acct|refund events|%s|%s', ok_notes,
+	RETURN QUERY SELECT format('acct|refund events|%s|%s', ok_notes + ok_updates,
 		(SELECT count(*) FROM appeasement.refund_events) - before_events);
 	RETURN QUERY SELECT format('acct|captures|%s|%s', ok_captures,
 		(SELECT count(*) FROM appeasement.captures) - before_captures);
@@ -1071,6 +1104,11 @@ BEGIN
 	PERFORM appeasement.register_order(pg_temp.fz_big_order(p_tag || '-B0-L', p_tag || '-C3', 1200, '5.00'));
 	PERFORM appeasement.set_credit_note_series(p_tag || '-C1', 'Z' || p_tag || 'Q', 148);
 	PERFORM appeasement.set_credit_note_series(p_tag || '-C2', 'Z' || p_tag || 'G', 1, true);
+	-- agent-7 has limits in every currency (beyond them: AWAITING_APPROVAL), fz-lead none,
+	-- fz-small too small to approve anything
+	PERFORM appeasement.set_agent_limit('agent-7', c.currency, 20, 50, 200) FROM appeasement.currencies() AS c;
+	PERFORM appeasement.set_agent_limit('fz-lead', c.currency, NULL) FROM appeasement.currencies() AS c;
+	PERFORM appeasement.set_agent_limit('fz-small', c.currency, 1) FROM appeasement.currencies() AS c;
 END $$;
 SQL
 
@@ -1219,7 +1257,10 @@ WITH checks(name, bad, sample) AS (
 		   min(o.order_id)
 	  FROM appeasement.orders o
 	  LEFT JOIN (SELECT order_id, sum(total_price) AS t FROM appeasement.sales GROUP BY 1) s USING (order_id)
-	 WHERE s.t IS DISTINCT FROM appeasement.to_amount(o.gross - o.refunded, o.currency)
+	  -- credit notes awaiting approval reserve their amounts but refund nothing yet
+	  LEFT JOIN (SELECT order_id, sum(gross) AS g FROM appeasement.issued_credit_notes
+				  WHERE status = 'AWAITING_APPROVAL' GROUP BY 1) w USING (order_id)
+	 WHERE s.t IS DISTINCT FROM appeasement.to_amount((o.gross - o.refunded + coalesce(w.g, 0))::bigint, o.currency)
 )
 SELECT format('inv|%s|%s|%s', name, bad, coalesce(left(sample, 120), '')) FROM checks;
 SQL
@@ -1312,7 +1353,7 @@ while [ "$first" -le "$INPUTS" ]; do
 		stat)
 			STATS["$f1 $f2"]=$((${STATS["$f1 $f2"]:-0} + f3))
 			case "$f1:$f2" in
-			*:00000 | *:22023 | *:P0002 | *:55000 | *:23514 | *:23505 | parser:*) ;;
+			*:00000 | *:22023 | *:P0002 | *:55000 | *:23514 | *:23505 | decision:42501 | parser:*) ;;
 			*) unexpected=$((unexpected + f3)) ;;
 			esac
 			;;
@@ -1370,7 +1411,7 @@ if [ "$RAN" -gt 0 ]; then
 	fi
 
 	missing=''
-	for s in 22023 P0002 55000 23514 23505; do
+	for s in 22023 P0002 55000 23514 23505 42501; do
 		found=0
 		for k in "${!STATS[@]}"; do
 			case "$k" in *" $s") found=1 ;; esac
