@@ -167,3 +167,35 @@ SELECT appeasement.redeem_points('SEED-B', 30, 'voucher-5%', '2026-03-02T10:00:0
 SELECT regress.loy_receipt('SB-R', 'SEED-B', '2026-03-03T10:00:00Z', -50.00);
 SELECT * FROM appeasement.loyalty_history('SEED-B', '2026-03-03T10:00:00Z');
 SELECT * FROM appeasement.loyalty_balance('SEED-B', '2026-03-03T10:00:00Z');
+
+-- A refund that fails at the payment provider gives back the points it took beyond what
+-- its payments really refunded: reinstated, last taken first.
+SELECT appeasement.set_settlement_mode('loy-async', 'async');
+SELECT appeasement.set_agent_limit('loy-agent', 'EUR', NULL);
+SELECT appeasement.configure_loyalty(30);
+SELECT appeasement.register_order(jsonb_build_object(
+  'order_id', 'LOY-F1', 'sales_channel_id', 'loy-async', 'currency', 'EUR', 'customer_id', 'M-F1',
+  'ordered_at', now() - interval '5 days',
+  'lines', jsonb_build_array(jsonb_build_object('line_number', 1, 'order_item_id', 'A', 'kind', 'product', 'gross', '50.00')),
+  'payments', jsonb_build_array(jsonb_build_object('payment_id', 'GIFT', 'amount', '10.00', 'captured', '10.00'),
+                                jsonb_build_object('payment_id', 'CARD', 'amount', '40.00', 'captured', '40.00'))));
+SELECT appeasement.create_appeasement('LOY-F1', 1, 30.00, 'Goodwill', 'async', 'loy-agent') #>> '{refund,credit_note_number}' AS number \gset
+SELECT pending, cancelled FROM appeasement.loyalty_balance('M-F1');
+-- The gift card refunds its 10.00, the card's 20.00 fail: 10 points stay cancelled, 20 come back.
+SELECT appeasement.record_refund_result(:'number', 'GIFT', true) #>> '{refund,status,code}' AS status;
+SELECT appeasement.record_refund_result(:'number', 'CARD', false, NULL, 'declined') #>> '{refund,status,code}' AS status;
+SELECT pending, cancelled FROM appeasement.loyalty_balance('M-F1');
+SELECT receipt_id = :'number' AS the_refund, points, status FROM appeasement.loyalty_history('M-F1');
+-- Use case B: points the refund could not recover are the first to be reinstated.
+SELECT appeasement.configure_loyalty(0);
+SELECT appeasement.register_order(jsonb_build_object(
+  'order_id', 'LOY-F2', 'sales_channel_id', 'loy-async', 'currency', 'EUR', 'customer_id', 'M-F2',
+  'ordered_at', now() - interval '5 days',
+  'lines', jsonb_build_array(jsonb_build_object('line_number', 1, 'order_item_id', 'A', 'kind', 'product', 'gross', '20.00')),
+  'payments', jsonb_build_array(jsonb_build_object('payment_id', 'CARD', 'amount', '20.00', 'captured', '20.00'))));
+SELECT appeasement.redeem_points('M-F2', 15, 'voucher');
+SELECT appeasement.create_appeasement('LOY-F2', 1, 20.00, 'Goodwill', 'async', 'loy-agent') #>> '{refund,credit_note_number}' AS number \gset
+SELECT available, debited, not_recovered FROM appeasement.loyalty_balance('M-F2');
+SELECT appeasement.record_refund_result(:'number', 'CARD', false, NULL, 'declined') #>> '{refund,status,code}' AS status;
+SELECT available, spent, debited, not_recovered FROM appeasement.loyalty_balance('M-F2');
+SELECT points, status FROM appeasement.loyalty_history('M-F2');

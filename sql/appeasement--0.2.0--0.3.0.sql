@@ -398,7 +398,9 @@ REVOKE ALL ON @extschema@.loyalty_lots FROM PUBLIC;
 /*
  * Points leaving a lot: cancelled (pending, by a refund), debited
  * (available, by a refund), spent (a redemption); and what a refund could
- * not take back (not_recovered, no lot).
+ * not take back (not_recovered, no lot).  A refund that fails at the
+ * payment provider gives its points back by the same movements with
+ * negative points (reinstated), never by editing the ledger.
  */
 CREATE TABLE @extschema@.loyalty_movements (
 	movement_id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -407,13 +409,15 @@ CREATE TABLE @extschema@.loyalty_movements (
 	reference		text NOT NULL,
 	at				timestamptz NOT NULL,
 	kind			text NOT NULL CHECK (kind IN ('cancelled', 'debited', 'spent', 'not_recovered')),
-	points			bigint NOT NULL CHECK (points > 0),
-	CHECK ((kind = 'not_recovered') = (lot_id IS NULL))
+	points			bigint NOT NULL CHECK (points <> 0),
+	settings_id		bigint,
+	CHECK ((kind = 'not_recovered') = (lot_id IS NULL)),
+	CHECK (points > 0 OR kind <> 'spent')
 );
 CREATE INDEX ON @extschema@.loyalty_movements (customer_id, at);
 CREATE INDEX ON @extschema@.loyalty_movements (lot_id);
 COMMENT ON TABLE @extschema@.loyalty_movements IS
-'points leaving a lot (cancelled, debited, spent) and points a refund could not take back (not_recovered); reference is the receipt or the redemption';
+'points leaving a lot (cancelled, debited, spent) and points a refund could not take back (not_recovered), negative when a failed refund reinstates them; reference is the receipt or the redemption; settings_id the configuration a refund applied';
 COMMENT ON SEQUENCE @extschema@.loyalty_movements_movement_id_seq IS 'numbers the loyalty movements in the order they happened';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_movements_movement_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_movements', '');
@@ -475,7 +479,7 @@ REVOKE ALL ON FUNCTION @extschema@.loyalty_lots_left(text) FROM PUBLIC;
  * are pending (or available) at the given time; returns what it could not take.
  */
 CREATE FUNCTION @extschema@.loyalty_take(customer_id text, points bigint, reference text,
-										 at timestamptz, pending boolean, kind text)
+										 at timestamptz, pending boolean, kind text, settings_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -496,17 +500,17 @@ BEGIN
 	LOOP
 		EXIT WHEN wanted = 0;
 		part := least(wanted, lot.points_left);
-		INSERT INTO @extschema@.loyalty_movements (customer_id, lot_id, reference, at, kind, points)
+		INSERT INTO @extschema@.loyalty_movements (customer_id, lot_id, reference, at, kind, points, settings_id)
 		VALUES (loyalty_take.customer_id, lot.lot_id, loyalty_take.reference, loyalty_take.at,
-				loyalty_take.kind, part);
+				loyalty_take.kind, part, loyalty_take.settings_id);
 		wanted := wanted - part;
 	END LOOP;
 	RETURN wanted;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.loyalty_take(text, bigint, text, timestamptz, boolean, text) IS
+COMMENT ON FUNCTION @extschema@.loyalty_take(text, bigint, text, timestamptz, boolean, text, bigint) IS
 'internal: takes points out of a member''s pending or available lots, oldest first; returns what was left untaken';
-REVOKE ALL ON FUNCTION @extschema@.loyalty_take(text, bigint, text, timestamptz, boolean, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.loyalty_take(text, bigint, text, timestamptz, boolean, text, bigint) FROM PUBLIC;
 
 /*
  * The points of one receipt, in the transaction that records it: its
@@ -555,13 +559,14 @@ BEGIN
 		left_over := points;
 		IF settings.non_spendable_days >= 1 THEN
 			left_over := @extschema@.loyalty_take(loyalty_record_receipt.customer_id, left_over, receipt_id,
-												  issued_at, true, 'cancelled');
+												  issued_at, true, 'cancelled', settings.settings_id);
 		END IF;
 		left_over := @extschema@.loyalty_take(loyalty_record_receipt.customer_id, left_over, receipt_id,
-											  issued_at, false, 'debited');
+											  issued_at, false, 'debited', settings.settings_id);
 		IF left_over > 0 THEN
-			INSERT INTO @extschema@.loyalty_movements (customer_id, lot_id, reference, at, kind, points)
-			VALUES (loyalty_record_receipt.customer_id, NULL, receipt_id, issued_at, 'not_recovered', left_over);
+			INSERT INTO @extschema@.loyalty_movements (customer_id, lot_id, reference, at, kind, points, settings_id)
+			VALUES (loyalty_record_receipt.customer_id, NULL, receipt_id, issued_at, 'not_recovered', left_over,
+					settings.settings_id);
 		END IF;
 	END IF;
 END
@@ -569,6 +574,69 @@ $$;
 COMMENT ON FUNCTION @extschema@.loyalty_record_receipt(text, text, timestamptz, text, bigint, bigint, boolean) IS
 'internal: earns and takes back the points of one receipt (amounts in minor units), in the transaction that records it';
 REVOKE ALL ON FUNCTION @extschema@.loyalty_record_receipt(text, text, timestamptz, text, bigint, bigint, boolean) FROM PUBLIC;
+
+/*
+ * A credit note whose payments failed gave part of its amount back: its
+ * refund receipt now takes back trunc((gross - failed) x points_per_unit)
+ * points, with the points_per_unit it applied.  What it took beyond that
+ * is reinstated, last taken first (not recovered, then debited, then
+ * cancelled), by movements with negative points at the time of the
+ * failure.
+ */
+CREATE FUNCTION @extschema@.loyalty_refund_failed(credit_note_number text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	note record;
+	taken bigint;
+	applied bigint;
+	excess bigint;
+	part bigint;
+	group_taken record;
+BEGIN
+	SELECT c.gross, o.currency, o.customer_id,
+		   coalesce((SELECT sum(k.gross) FROM @extschema@.credit_note_compensations k
+					  WHERE k.credit_note_number = c.credit_note_number), 0)::bigint AS failed
+	  INTO note
+	  FROM @extschema@.issued_credit_notes c
+	  JOIN @extschema@.orders o ON o.order_id = c.order_id
+	 WHERE c.credit_note_number = loyalty_refund_failed.credit_note_number;
+	IF NOT FOUND OR note.customer_id IS NULL THEN
+		RETURN;
+	END IF;
+	PERFORM FROM @extschema@.loyalty_accounts a WHERE a.customer_id = note.customer_id FOR UPDATE;
+
+	SELECT sum(m.points), max(m.settings_id) INTO taken, applied
+	  FROM @extschema@.loyalty_movements m
+	 WHERE m.customer_id = note.customer_id AND m.reference = loyalty_refund_failed.credit_note_number;
+	IF taken IS NULL OR taken <= 0 THEN
+		RETURN;
+	END IF;
+	excess := taken - trunc(@extschema@.to_amount(note.gross - note.failed, note.currency)
+							* (SELECT s.points_per_unit FROM @extschema@.loyalty_settings s
+								WHERE s.settings_id = applied));
+	FOR group_taken IN
+		SELECT x.lot_id, x.kind, sum(x.points) AS points
+		  FROM @extschema@.loyalty_movements x
+		 WHERE x.customer_id = note.customer_id AND x.reference = loyalty_refund_failed.credit_note_number
+		 GROUP BY x.lot_id, x.kind
+		 ORDER BY min(x.movement_id) DESC
+	LOOP
+		EXIT WHEN excess <= 0;
+		CONTINUE WHEN group_taken.points <= 0;
+		part := least(excess, group_taken.points);
+		INSERT INTO @extschema@.loyalty_movements (customer_id, lot_id, reference, at, kind, points, settings_id)
+		VALUES (note.customer_id, group_taken.lot_id, loyalty_refund_failed.credit_note_number, now(), group_taken.kind, -part,
+				applied);
+		excess := excess - part;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.loyalty_refund_failed(text) IS
+'internal: reinstates the loyalty points a credit note took back beyond what its payments really refunded';
+REVOKE ALL ON FUNCTION @extschema@.loyalty_refund_failed(text) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.redeem_points(customer_id text, points bigint, reference text,
 										  at timestamptz DEFAULT now())
@@ -604,7 +672,7 @@ BEGIN
 		RAISE EXCEPTION 'customer "%" has % points available, not %', customer_id, available, points
 			USING ERRCODE = 'check_violation';
 	END IF;
-	PERFORM @extschema@.loyalty_take(redeem_points.customer_id, points, reference, redeem_points.at, false, 'spent');
+	PERFORM @extschema@.loyalty_take(redeem_points.customer_id, points, reference, redeem_points.at, false, 'spent', NULL);
 	RETURN available - points;
 END
 $$;
@@ -632,13 +700,14 @@ AS $$
 			  FROM @extschema@.loyalty_lots l
 			 WHERE l.customer_id = loyalty_history.customer_id AND l.earned_at <= as_of
 			UNION ALL
-			SELECT m.at, m.reference, -m.points, m.kind, NULL, 1, m.movement_id
+			SELECT m.at, m.reference, -m.points,
+				   CASE WHEN m.points < 0 THEN 'reinstated' ELSE m.kind END, NULL, 1, m.movement_id
 			  FROM @extschema@.loyalty_movements m
 			 WHERE m.customer_id = loyalty_history.customer_id AND m.at <= as_of) AS h
 	 ORDER BY h.at, h.movement, h.id
 $$;
 COMMENT ON FUNCTION @extschema@.loyalty_history(text, timestamptz) IS
-'a member''s points as of a time: earned (pending with days left, available, expired), cancelled, debited, spent, not_recovered';
+'a member''s points as of a time: earned (pending with days left, available, expired), cancelled, debited, spent, not_recovered, reinstated';
 REVOKE ALL ON FUNCTION @extschema@.loyalty_history(text, timestamptz) FROM PUBLIC;
 
 CREATE FUNCTION @extschema@.loyalty_balance(customer_id text, as_of timestamptz DEFAULT now())

@@ -25,6 +25,7 @@
 #include "events.h"
 #include "history_guard.h"
 #include "json_fields.h"
+#include "loyalty.h"
 #include "refund.h"
 #include "spi_util.h"
 #include "utc_time.h"
@@ -194,6 +195,9 @@ GiveBackAllocations(IssuedCreditNote *note, const char *payment_id)
 	values[2] = CStringGetTextDatum(note->order_id);
 	values[3] = CStringGetTextDatum(note->currency);
 	SpiExecute(&give_back, values, nulls, false, 0);
+
+	/* the loyalty points of what was given back, if it took any */
+	LoyaltyRefundFailed(note->number);
 }
 
 void

@@ -42,7 +42,8 @@ extern void SetAllocationStatus(const char *number, const char *payment_id, cons
 /*
  * Gives the amounts of the credit note's allocations to one payment (all
  * when payment_id is NULL) back to the line, payment and order balances
- * and to its agent's day total, through compensating records.
+ * and to its agent's day total, through compensating records, and the
+ * loyalty points they took back to the member.
  */
 extern void GiveBackAllocations(IssuedCreditNote *note, const char *payment_id);
 

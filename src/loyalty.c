@@ -34,6 +34,11 @@ static SpiStatement take_back_credit_note = {
 	2, {TEXTOID, TIMESTAMPTZOID}
 };
 
+static SpiStatement refund_failed = {
+	"SELECT appeasement.loyalty_refund_failed($1)",
+	1, {TEXTOID}
+};
+
 void
 LoyaltyRecordReceipt(const char *customer_id, const char *receipt_id, TimestampTz issued_at,
 					 const char *currency, int64 earned, int64 taken_back, bool is_appeasement)
@@ -60,4 +65,12 @@ LoyaltyTakeBackCreditNote(const char *credit_note_number)
 	values[0] = CStringGetTextDatum(credit_note_number);
 	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	SpiExecute(&take_back_credit_note, values, NULL, false, 0);
+}
+
+void
+LoyaltyRefundFailed(const char *credit_note_number)
+{
+	Datum		value = CStringGetTextDatum(credit_note_number);
+
+	SpiExecute(&refund_failed, &value, NULL, false, 0);
 }

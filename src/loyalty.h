@@ -25,4 +25,10 @@ extern void LoyaltyRecordReceipt(const char *customer_id, const char *receipt_id
 /* Takes back the points of an issued credit note now (an approved one).  SPI connected. */
 extern void LoyaltyTakeBackCreditNote(const char *credit_note_number);
 
+/*
+ * Reinstates the points a credit note took back beyond what its payments
+ * refunded, once amounts of it were given back.  SPI connected.
+ */
+extern void LoyaltyRefundFailed(const char *credit_note_number);
+
 #endif							/* APPEASEMENT_LOYALTY_H */
