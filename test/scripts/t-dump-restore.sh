@@ -15,7 +15,9 @@
 #   - every table has the same rows (orders, order_lines, payments,
 #     captures, credit_note_series, issued_credit_notes,
 #     issued_credit_note_lines, credit_note_allocations, refund_events,
-#     refund_events_sent_inline, imported_receipts, imported_receipt_lines)
+#     refund_events_sent_inline, imported_receipts, imported_receipt_lines,
+#     agent_limits, agent_day_totals, credit_note_status_history,
+#     credit_note_compensations, and the loyalty tables)
 #     and publisher_state the same highest
 #     last_event_id;
 #   - every sequence of the extension, each series' counter among them,
@@ -180,12 +182,26 @@ SELECT appeasement.create_appeasement('DR-SHOP-1', 1, 10.00, 'Goodwill', 'before
 SELECT appeasement.set_credit_note_series('200004', 'SHOQ', 2000);
 SELECT appeasement.create_appeasement('DR-SHOP-1', 1, 10.00, 'Goodwill', 'after the new prefix', 'agent-eu');
 
+-- Limits: one credit note approved, one rejected; the loyalty programme, whose points the
+-- store receipts below move, and a redemption.
+SELECT appeasement.set_agent_limit('agent-lim', 'USD', 1, NULL, 100);
+SELECT appeasement.set_agent_limit('lead-dr', 'USD', NULL);
+SELECT appeasement.create_appeasement('DR-USD-1', 3, 2.00, 'Goodwill', 'to approve', 'agent-lim');
+SELECT appeasement.create_appeasement('DR-USD-1', 3, 3.00, 'Goodwill', 'to reject', 'agent-lim');
+SELECT appeasement.approve_credit_note(min(credit_note_number), 'lead-dr')
+  FROM appeasement.issued_credit_notes WHERE "user" = 'agent-lim' AND status = 'AWAITING_APPROVAL';
+SELECT appeasement.reject_credit_note(min(credit_note_number), 'lead-dr', 'no')
+  FROM appeasement.issued_credit_notes WHERE "user" = 'agent-lim' AND status = 'AWAITING_APPROVAL';
+SELECT appeasement.configure_loyalty(0, 1, 3650);
+
 SELECT appeasement.import_receipt('{"receipt_id": "DR-STORE-1", "customer_id": "C-7", "store_id": "S-1",
   "issued_at": "2018-03-03T10:00:00+01:00", "currency": "EUR",
   "lines": [{"sku": "A", "quantity": 2, "total_line_amount": "19.80"}]}');
 SELECT appeasement.import_receipt('{"receipt_id": "DR-STORE-2", "customer_id": "C-7", "currency": "KWD",
   "issued_at": "2018-03-04T10:00:00.123456+03:00",
   "lines": [{"sku": "B", "total_line_amount": "-1.250"}, {"sku": "C", "total_line_amount": "2.5"}]}');
+
+SELECT appeasement.redeem_points('C-7', 5, 'DR-VOUCHER');
 
 -- Where a publisher worker would be: it notified all but the last event.
 INSERT INTO appeasement.publisher_state (last_event_id, published_at)
@@ -224,7 +240,8 @@ fi
 
 for t in orders order_lines payments captures credit_note_series issued_credit_notes \
 	issued_credit_note_lines credit_note_allocations refund_events refund_events_sent_inline \
-	imported_receipts imported_receipt_lines; do
+	imported_receipts imported_receipt_lines agent_limits agent_day_totals credit_note_status_history \
+	credit_note_compensations loyalty_settings loyalty_accounts loyalty_lots loyalty_movements; do
 	n=$(qd "$SRC" "SELECT count(*) FROM appeasement.$t")
 	same "table $t: the same $n rows" \
 		"SELECT count(*) || ' ' || md5(coalesce(string_agg(t::text, E'\n' ORDER BY t::text), '')) FROM appeasement.$t t"
