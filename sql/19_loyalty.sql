@@ -151,6 +151,12 @@ SELECT regress.loy_receipt('SA2-R', 'SEED-A2', '2026-03-16T10:00:00Z', -60.00);
 SELECT * FROM appeasement.loyalty_history('SEED-A2', '2026-03-16T10:00:00Z');
 SELECT * FROM appeasement.loyalty_balance('SEED-A2', '2026-03-16T10:00:00Z');
 SELECT pending, available FROM appeasement.loyalty_balance('SEED-A2', '2026-04-10T10:00:00Z');
+-- A: what the pending points cannot cover is debited from the available ones.
+SELECT regress.loy_receipt('SA3-P1', 'SEED-A3', '2026-01-01T10:00:00Z', 40.00);
+SELECT regress.loy_receipt('SA3-P2', 'SEED-A3', '2026-03-01T10:00:00Z', 20.00);
+SELECT regress.loy_receipt('SA3-R', 'SEED-A3', '2026-03-05T10:00:00Z', -50.00);
+SELECT receipt_id, points, status, days_left FROM appeasement.loyalty_history('SEED-A3', '2026-03-05T10:00:00Z');
+SELECT pending, available, cancelled, debited FROM appeasement.loyalty_balance('SEED-A3', '2026-03-05T10:00:00Z');
 -- An exchange in store (a purchase and a refund on one receipt): it earns, then takes back.
 SELECT regress.loy_receipt('SA2-X', 'SEED-A2', '2026-03-20T10:00:00Z', 30.00, -45.50);
 SELECT receipt_id, total, status FROM appeasement.receipts WHERE receipt_id = 'SA2-X';
