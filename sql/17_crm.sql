@@ -79,19 +79,6 @@ SELECT c.credit_note_number, c.status, c.gross FROM appeasement.credit_notes c W
 SELECT sale_id, kind, quantity, price, total_price FROM appeasement.sales
  WHERE order_id = 'CRM-3' ORDER BY kind, sale_id;
 
--- Credit notes waiting for approval or rejected gave nothing back either.  No function
--- creates them yet; they are written by hand here, and rolled back.
-BEGIN;
-INSERT INTO appeasement.issued_credit_notes (credit_note_number, order_id, sales_channel_id, refund_type,
-       status, status_reason, created_at, "user", gross, vat, custom_attributes)
-VALUES ('CRM-WAIT', 'CRM-1', 'crm-web', 'Appeasement', 'AWAITING_APPROVAL', 'REQUESTED', now(), 'crm-agent', 100, 0, '[]'),
-       ('CRM-NO', 'CRM-1', 'crm-web', 'Appeasement', 'REJECTED', 'REJECTED', now(), 'crm-agent', 100, 0, '[]');
-INSERT INTO appeasement.issued_credit_note_lines (credit_note_number, line_number, order_id, gross,
-       tax_amounts, vat, reason, reason_description)
-VALUES ('CRM-WAIT', 1, 'CRM-1', 100, '{0}', 0, 'r', 'd'), ('CRM-NO', 1, 'CRM-1', 100, '{0}', 0, 'r', 'd');
-SELECT count(*) AS sales_of_waiting_or_rejected FROM appeasement.sales WHERE sale_id IN ('CRM-WAIT', 'CRM-NO');
-ROLLBACK;
-
 /*
  * The seed's worked example: four orders of 20.00 for one product each, one refunded in
  * full.  The dashboard shows 5 orders, a turnover of 60.00, an average order of 12.00 and 4
@@ -201,3 +188,16 @@ SELECT customer_id FROM appeasement.customer_stats(now() - interval '3 months', 
 -- Failed and partly failed refunds count for what they gave back.
 SELECT * FROM appeasement.customer_stats('-infinity', 'infinity')
  WHERE customer_id LIKE 'CRM-%' ORDER BY customer_id;
+
+-- Credit notes waiting for approval or rejected gave nothing back: no sale, until approved.
+SELECT appeasement.set_agent_limit('crm-limited', 'EUR', 0.50);
+SELECT appeasement.set_agent_limit('crm-lead', 'EUR', NULL);
+SELECT pg_temp.sale('CRM-LIM', 'CRM-C4', 'EUR', '30.00');
+SELECT appeasement.create_appeasement('CRM-LIM', 1, 5.00, 'Returned', 'waits', 'crm-limited')
+       #>> '{refund,credit_note_number}' AS waiting \gset
+SELECT appeasement.create_appeasement('CRM-LIM', 1, 6.00, 'Returned', 'rejected', 'crm-limited')
+       #>> '{refund,credit_note_number}' AS rejected \gset
+SELECT appeasement.reject_credit_note(:'rejected', 'crm-lead', 'no') #>> '{refund,status,code}' AS status;
+SELECT kind, total_price FROM appeasement.sales WHERE order_id = 'CRM-LIM' ORDER BY kind;
+SELECT appeasement.approve_credit_note(:'waiting', 'crm-lead') #>> '{refund,status,code}' AS status;
+SELECT kind, total_price FROM appeasement.sales WHERE order_id = 'CRM-LIM' ORDER BY kind;
