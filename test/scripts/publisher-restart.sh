@@ -39,21 +39,16 @@ fi
 WORK=$(mktemp -d /tmp/publisher-restart-XXXXXX)
 chmod 755 "$WORK"
 
-PASSED=0
-FAILED=0
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 CHILDREN=()
-
-log() { printf '==> %s\n' "$*"; }
 
 check() {
 	local name=$1
 	shift
 	if "$@"; then
-		PASSED=$((PASSED + 1))
-		printf 'ok - %s\n' "$name"
+		pass "$name"
 	else
-		FAILED=$((FAILED + 1))
-		printf 'not ok - %s\n' "$name"
+		fail "$name"
 	fi
 }
 

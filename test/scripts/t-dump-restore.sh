@@ -46,20 +46,7 @@ if [ -n "${PG_BINDIR:-}" ] && [ ! -x "$PSQL" ]; then
 	PG_DUMP=pg_dump
 fi
 WORK=$(mktemp -d /tmp/dump-restore-XXXXXX)
-PASSED=0
-FAILED=0
-
-log() { printf '==> %s\n' "$*"; }
-
-pass() {
-	PASSED=$((PASSED + 1))
-	printf 'ok - %s\n' "$1"
-}
-
-fail() {
-	FAILED=$((FAILED + 1))
-	printf 'not ok - %s\n' "$1"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 # qd DB SQL: rows from DB, unaligned, stopping at the first error.
 qd() {

@@ -25,11 +25,7 @@ fi
 RUN=$$
 CHANNEL="gapless-crash-$RUN"
 PREFIX="GLC$RUN-"
-PASSED=0
-FAILED=0
-
-pass() { PASSED=$((PASSED + 1)); echo "ok - $1"; }
-fail() { FAILED=$((FAILED + 1)); echo "not ok - $1"; }
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 finish() { echo "gapless-crash: $PASSED passed, $FAILED failed"; [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]; exit $?; }
 q() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 
